@@ -1,0 +1,31 @@
+# The two set-up commands of the README: `make run` and `make test`.
+# Each creates .venv when it is missing and installs the project into it first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/meldwijzer run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/route_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,80 @@
+"""All settings come from the environment, read here and nowhere else."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+
+
+class ConfigError(ValueError):
+    """A setting in the environment has a value we cannot use."""
+
+
+def _int_set(raw: str, name: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError as exc:
+            raise ConfigError(f"{name}: '{part}' is not a Telegram user id (a whole number)") from exc
+    return frozenset(ids)
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: '{raw}' is not a whole number") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The runtime settings of every door (bot, web service, CLI)."""
+
+    telegram_token: str | None = None
+    telegram_api_url: str = DEFAULT_API_URL
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    db_path: Path = field(default_factory=lambda: Path("meldwijzer.sqlite3"))
+    admins: frozenset[int] = frozenset()
+    host: str = "127.0.0.1"
+    port: int = 8080
+    cors_origins: tuple[str, ...] = ()
+    rate_limit_per_minute: int = 60
+    stats_min_cell: int = 5
+    stats_retention_months: int = 24
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every setting from the environment (os.environ by default)."""
+        env = os.environ if env is None else env
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+        origins = tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip())
+        return cls(
+            telegram_token=token,
+            telegram_api_url=env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
+            webhook_url=env.get("WEBHOOK_URL", "").strip() or None,
+            webhook_secret=env.get("WEBHOOK_SECRET", "").strip() or None,
+            db_path=Path(env.get("MELDWIJZER_DB", "").strip() or "meldwijzer.sqlite3"),
+            admins=_int_set(env.get("MELDWIJZER_ADMINS", ""), "MELDWIJZER_ADMINS"),
+            host=env.get("HOST", "").strip() or "127.0.0.1",
+            port=_int(env, "PORT", 8080),
+            cors_origins=origins,
+            rate_limit_per_minute=_int(env, "MELDWIJZER_RATE_LIMIT", 60),
+            stats_min_cell=_int(env, "MELDWIJZER_STATS_MIN_CELL", 5),
+            stats_retention_months=_int(env, "MELDWIJZER_RETENTION_MONTHS", 24),
+        )
+
+    def __repr__(self) -> str:  # never print the token, even by accident
+        shown = "set" if self.telegram_token else "unset"
+        return f"Settings(telegram_token={shown}, db_path={self.db_path!s}, host={self.host}, port={self.port})"

@@ -1,0 +1,60 @@
+"""Texts for people, by key, from babel gettext catalogs (Dutch first, English always).
+
+Catalogs live in bot/locales/<lang>/LC_MESSAGES/<domain>.po; every domain is merged, so each
+part of the product (core, telegram, spreekuren, web, ...) keeps its own file. A message id is a
+stable key such as "start.body"; code asks for `t("start.body", lang, name=...)`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from bot.paths import LOCALES_DIR
+
+LANGUAGES: tuple[str, ...] = ("nl", "en")
+DEFAULT_LANGUAGE = "nl"
+
+
+def normalise_language(code: str | None) -> str:
+    """Dutch for Dutch-language codes (nl, nl-BE, li), English for everything else."""
+    if not code:
+        return DEFAULT_LANGUAGE
+    base = code.strip().lower().replace("_", "-").split("-")[0]
+    return "nl" if base in ("nl", "li", "vls") else "en"
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """Every translated message of one language, merged over all domains."""
+    messages: dict[str, str] = {}
+    folder = LOCALES_DIR / lang / "LC_MESSAGES"
+    for po in sorted(folder.glob("*.po")):
+        messages.update(_read(po))
+    return messages
+
+
+def _read(path: Path) -> dict[str, str]:
+    with path.open("rb") as fh:
+        cat = read_po(fh, locale=path.parent.parent.name)
+    return {
+        str(m.id): str(m.string)
+        for m in cat
+        if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
+    }
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: object) -> str:
+    """The text for KEY in LANG, with {placeholders} filled from VALUES."""
+    lang = lang if lang in LANGUAGES else normalise_language(lang)
+    text = catalog(lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key)
+    if text is None:
+        raise KeyError(f"no text for message '{key}' in any catalog")
+    return text.format(**values) if values else text
+
+
+def N_(key: str) -> str:
+    """Mark a key for extraction where the text is looked up later."""
+    return key

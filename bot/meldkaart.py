@@ -1,0 +1,475 @@
+"""The meldkaart: channels, situations and danger rules, loaded from routing_rules/ and checked.
+
+A load either gives a complete, valid `Meldkaart` or raises `DataError` listing every problem
+with file and line: never a half-loaded card.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.paths import ROUTING_RULES_DIR
+from bot.yamlfile import DataError, LineDict, Problem, read_yaml
+
+LANGS = ("nl", "en")
+EXTRA_LANGS = ("de", "fr", "li")
+CONFIDENCES = ("high", "medium", "low", "unverified")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text in Dutch and English."""
+
+    nl: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        """The text in LANG (English for anything that is not Dutch)."""
+        return self.nl if lang == "nl" else self.en
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A phone number, web address, app or e-mail address, with where it was found."""
+
+    kind: str  # phone | web | app | email
+    value: str
+    label: Text | None
+    source: str
+    confidence: str
+
+    @property
+    def shown(self) -> bool:
+        """UNVERIFIED facts are never shown to people as facts."""
+        return self.confidence != "unverified"
+
+
+@dataclass(frozen=True)
+class Hours:
+    """When a channel is open, with its source."""
+
+    text: Text
+    source: str
+    confidence: str
+
+    @property
+    def shown(self) -> bool:
+        """UNVERIFIED hours are not shown."""
+        return self.confidence != "unverified"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Somewhere a resident can report: 112, politie, the Melddesk, Veilig Thuis, ..."""
+
+    id: str
+    name: Text
+    contacts: tuple[Contact, ...]
+    hours: Hours | None
+    anonymous: bool
+    expect: Text
+    note: Text | None = None
+
+    def shown_contacts(self, kind: str | None = None) -> list[Contact]:
+        """The verified contacts, optionally of one kind."""
+        return [c for c in self.contacts if c.shown and (kind is None or c.kind == kind)]
+
+
+@dataclass(frozen=True)
+class FollowUpOption:
+    """One answer to a follow-up question and the situation it leads to."""
+
+    label: Text
+    situation: str
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A question that tells two look-alike cases apart."""
+
+    question: Text
+    options: tuple[FollowUpOption, ...]
+
+
+@dataclass(frozen=True)
+class Situation:
+    """One row of the meldkaart: what is going on and where it goes."""
+
+    id: str
+    theme: str
+    title: Text
+    why: Text
+    channel: str | None  # None for an info entry (greeting, question): no channel forced
+    alternatives: tuple[str, ...]
+    phrases: dict[str, tuple[str, ...]]
+    keywords: dict[str, tuple[str, ...]]
+    followup: FollowUp | None = None
+    reply: Text | None = None  # for info entries: what the bot says instead of a channel
+
+    @property
+    def is_report(self) -> bool:
+        """True for a situation that has a channel; False for greetings and questions."""
+        return self.channel is not None
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A THOR speerpunt or a veiligheid / zorg theme, used for counting."""
+
+    id: str
+    name: Text
+
+
+@dataclass(frozen=True)
+class DangerKind:
+    """One kind of acute danger (fire, weapon, ...) and its patterns per language."""
+
+    id: str
+    situation: str
+    needs_now: bool
+    patterns: tuple[re.Pattern[str], ...]
+    guards: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class DangerRules:
+    """The emergency layer's data: kinds and the time cues that make a crime acute or past."""
+
+    kinds: tuple[DangerKind, ...]
+    now_cues: tuple[re.Pattern[str], ...]
+    past_cues: tuple[re.Pattern[str], ...]
+    calm_cues: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class Meldkaart:
+    """Everything the router needs, validated."""
+
+    channels: dict[str, Channel]
+    themes: dict[str, Theme]
+    situations: dict[str, Situation]
+    danger: DangerRules
+    source_dir: Path = field(default=ROUTING_RULES_DIR)
+
+    def situation(self, situation_id: str) -> Situation:
+        """The situation with this id."""
+        return self.situations[situation_id]
+
+    def channel(self, channel_id: str) -> Channel:
+        """The channel with this id."""
+        return self.channels[channel_id]
+
+
+def load(folder: Path = ROUTING_RULES_DIR) -> Meldkaart:
+    """Load and validate channels.yaml, meldkaart.yaml and danger.yaml from FOLDER."""
+    problems: list[Problem] = []
+    raw: dict[str, Any] = {}
+    for name in ("channels.yaml", "meldkaart.yaml", "danger.yaml"):
+        try:
+            raw[name] = read_yaml(folder / name)
+        except DataError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DataError(problems)
+    checker = _Checker(problems)
+    channels = checker.channels(raw["channels.yaml"])
+    themes, situations = checker.meldkaart(raw["meldkaart.yaml"], channels)
+    danger = checker.danger(raw["danger.yaml"], situations)
+    if problems:
+        raise DataError(problems)
+    return Meldkaart(channels, themes, situations, danger, folder)
+
+
+class _Checker:
+    """Builds the typed models and records every problem with its file and line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+
+    def fail(self, file: str, line: int, message: str) -> None:
+        self.problems.append(Problem(file, line, message))
+
+    # -- small typed readers -------------------------------------------------------------
+
+    def mapping(self, file: str, node: Any, where: str, line: int) -> LineDict | None:
+        if not isinstance(node, LineDict):
+            self.fail(file, line, f"{where}: expected a mapping (key: value lines)")
+            return None
+        return node
+
+    def string(self, file: str, node: LineDict, key: str, where: str, required: bool = True) -> str:
+        value = node.get(key)
+        if value is None:
+            if required:
+                self.fail(file, node.line_of(key), f"{where}: '{key}' is missing")
+            return ""
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            self.fail(file, node.line_of(key), f"{where}: '{key}' must be text")
+            return ""
+        text = str(value).strip()
+        if required and not text:
+            self.fail(file, node.line_of(key), f"{where}: '{key}' is empty")
+        return text
+
+    def text(self, file: str, node: LineDict, key: str, where: str, required: bool = True) -> Text | None:
+        value = node.get(key)
+        if value is None:
+            if required:
+                self.fail(file, node.line_of(key), f"{where}: '{key}' is missing")
+            return None
+        sub = self.mapping(file, value, f"{where}.{key}", node.line_of(key))
+        if sub is None:
+            return None
+        missing = [lang for lang in LANGS if not str(sub.get(lang) or "").strip()]
+        for lang in missing:
+            self.fail(file, sub.line_of(lang), f"{where}.{key}: missing translation '{lang}'")
+        if missing:
+            return None
+        return Text(str(sub["nl"]).strip(), str(sub["en"]).strip())
+
+    def source_and_confidence(self, file: str, node: LineDict, where: str) -> tuple[str, str]:
+        source = self.string(file, node, "source", where)
+        confidence = self.string(file, node, "confidence", where)
+        if confidence and confidence not in CONFIDENCES:
+            self.fail(
+                file,
+                node.line_of("confidence"),
+                f"{where}: confidence '{confidence}' is not one of {', '.join(CONFIDENCES)}",
+            )
+        return source, confidence
+
+    def word_lists(self, file: str, node: LineDict, key: str, where: str) -> dict[str, tuple[str, ...]]:
+        value = node.get(key)
+        if value is None:
+            self.fail(file, node.line, f"{where}: '{key}' is missing")
+            return {}
+        sub = self.mapping(file, value, f"{where}.{key}", node.line_of(key))
+        if sub is None:
+            return {}
+        lists: dict[str, tuple[str, ...]] = {}
+        for lang, items in sub.items():
+            if lang not in LANGS + EXTRA_LANGS:
+                self.fail(file, sub.line_of(lang), f"{where}.{key}: unknown language '{lang}'")
+                continue
+            if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+                self.fail(file, sub.line_of(lang), f"{where}.{key}.{lang}: expected a list of texts")
+                continue
+            lists[lang] = tuple(i.strip() for i in items)
+        for lang in LANGS:
+            if not lists.get(lang):
+                self.fail(file, sub.line, f"{where}.{key}: missing translation '{lang}'")
+        return lists
+
+    def entries(self, file: str, doc: Any, key: str) -> list[LineDict]:
+        top = self.mapping(file, doc, "the file", 1)
+        if top is None:
+            return []
+        items = top.get(key)
+        if not isinstance(items, list):
+            self.fail(file, top.line_of(key), f"'{key}' must be a list")
+            return []
+        good = []
+        for index, item in enumerate(items):
+            entry = self.mapping(file, item, f"{key}[{index}]", top.line_of(key))
+            if entry is not None:
+                good.append(entry)
+        return good
+
+    def unique_id(self, file: str, entry: LineDict, seen: dict[str, int], what: str) -> str:
+        ident = self.string(file, entry, "id", what)
+        if ident and not _ID.match(ident):
+            self.fail(file, entry.line_of("id"), f"{what} id '{ident}': use a-z, 0-9 and '-'")
+        if ident in seen:
+            self.fail(
+                file,
+                entry.line_of("id"),
+                f"duplicate {what} id '{ident}' (first at line {seen[ident]})",
+            )
+        seen.setdefault(ident, entry.line_of("id"))
+        return ident
+
+    # -- the three files ---------------------------------------------------------------------
+
+    def channels(self, doc: Any) -> dict[str, Channel]:
+        file = "channels.yaml"
+        channels: dict[str, Channel] = {}
+        seen: dict[str, int] = {}
+        for entry in self.entries(file, doc, "channels"):
+            ident = self.unique_id(file, entry, seen, "channel")
+            where = f"channel '{ident}'"
+            name = self.text(file, entry, "name", where)
+            expect = self.text(file, entry, "expect", where)
+            note = self.text(file, entry, "note", where, required=False)
+            contacts = []
+            for kind in ("phone", "web", "app", "email"):
+                for item in entry.get(kind) or []:
+                    contact = self.contact(file, item, kind, where, entry.line_of(kind))
+                    if contact:
+                        contacts.append(contact)
+            hours = None
+            if entry.get("hours") is not None:
+                node = self.mapping(file, entry["hours"], f"{where}.hours", entry.line_of("hours"))
+                if node is not None:
+                    text = self.text(file, node, "text", f"{where}.hours")
+                    source, confidence = self.source_and_confidence(file, node, f"{where}.hours")
+                    if text:
+                        hours = Hours(text, source, confidence)
+            anonymous = entry.get("anonymous", False)
+            if not isinstance(anonymous, bool):
+                self.fail(file, entry.line_of("anonymous"), f"{where}: 'anonymous' is true or false")
+            if ident and name and expect:
+                channels[ident] = Channel(
+                    ident, name, tuple(contacts), hours, bool(anonymous), expect, note
+                )
+        return channels
+
+    def contact(self, file: str, item: Any, kind: str, where: str, line: int) -> Contact | None:
+        node = self.mapping(file, item, f"{where}.{kind}", line)
+        if node is None:
+            return None
+        value = self.string(file, node, "value", f"{where}.{kind}")
+        label = self.text(file, node, "label", f"{where}.{kind}", required=False)
+        source, confidence = self.source_and_confidence(file, node, f"{where}.{kind} '{value}'")
+        if kind == "web" and value and not value.startswith("https://"):
+            self.fail(file, node.line_of("value"), f"{where}: web address '{value}' must start with https://")
+        return Contact(kind, value, label, source, confidence) if value else None
+
+    def meldkaart(
+        self, doc: Any, channels: dict[str, Channel]
+    ) -> tuple[dict[str, Theme], dict[str, Situation]]:
+        file = "meldkaart.yaml"
+        themes: dict[str, Theme] = {}
+        seen_themes: dict[str, int] = {}
+        for entry in self.entries(file, doc, "themes"):
+            ident = self.unique_id(file, entry, seen_themes, "theme")
+            name = self.text(file, entry, "name", f"theme '{ident}'")
+            if ident and name:
+                themes[ident] = Theme(ident, name)
+
+        situations: dict[str, Situation] = {}
+        seen: dict[str, int] = {}
+        pending_followups: list[tuple[LineDict, str, LineDict]] = []
+        for entry in self.entries(file, doc, "situations"):
+            ident = self.unique_id(file, entry, seen, "situation")
+            where = f"situation '{ident}'"
+            theme = self.string(file, entry, "theme", where)
+            if theme and theme not in themes:
+                self.fail(file, entry.line_of("theme"), f"{where}: unknown theme '{theme}'")
+            title = self.text(file, entry, "title", where)
+            channel = entry.get("channel")
+            reply = self.text(file, entry, "reply", where, required=channel is None)
+            why = self.text(file, entry, "why", where, required=channel is not None)
+            if channel is not None and channel not in channels:
+                self.fail(file, entry.line_of("channel"), f"{where}: unknown channel id '{channel}'")
+            alternatives = entry.get("alternatives") or []
+            if not isinstance(alternatives, list):
+                self.fail(file, entry.line_of("alternatives"), f"{where}: 'alternatives' must be a list")
+                alternatives = []
+            for alt in alternatives:
+                if alt not in channels:
+                    self.fail(
+                        file, entry.line_of("alternatives"), f"{where}: unknown channel id '{alt}'"
+                    )
+            phrases = self.word_lists(file, entry, "phrases", where)
+            keywords = self.word_lists(file, entry, "keywords", where)
+            if entry.get("followup") is not None:
+                node = self.mapping(file, entry["followup"], f"{where}.followup", entry.line_of("followup"))
+                if node is not None:
+                    pending_followups.append((entry, ident, node))
+            if ident and title and (why or reply):
+                situations[ident] = Situation(
+                    id=ident,
+                    theme=theme,
+                    title=title,
+                    why=why or reply,  # type: ignore[arg-type]
+                    channel=str(channel) if channel is not None else None,
+                    alternatives=tuple(str(a) for a in alternatives),
+                    phrases=phrases,
+                    keywords=keywords,
+                    reply=reply,
+                )
+        for _entry, ident, node in pending_followups:
+            followup = self.followup(file, node, f"situation '{ident}'.followup", situations)
+            if followup and ident in situations:
+                situations[ident] = _replace_followup(situations[ident], followup)
+        return themes, situations
+
+    def followup(
+        self, file: str, node: LineDict, where: str, situations: dict[str, Situation]
+    ) -> FollowUp | None:
+        question = self.text(file, node, "question", where)
+        options = []
+        raw = node.get("options")
+        if not isinstance(raw, list) or len(raw) < 2:
+            self.fail(file, node.line_of("options"), f"{where}: needs at least two options")
+            return None
+        for index, item in enumerate(raw):
+            opt = self.mapping(file, item, f"{where}.options[{index}]", node.line_of("options"))
+            if opt is None:
+                continue
+            label = self.text(file, opt, "label", f"{where}.options[{index}]")
+            target = self.string(file, opt, "situation", f"{where}.options[{index}]")
+            if target and target not in situations:
+                self.fail(file, opt.line_of("situation"), f"{where}: unknown situation '{target}'")
+            elif label and target:
+                options.append(FollowUpOption(label, target))
+        return FollowUp(question, tuple(options)) if question and len(options) == len(raw) else None
+
+    def danger(self, doc: Any, situations: dict[str, Situation]) -> DangerRules:
+        file = "danger.yaml"
+        top = self.mapping(file, doc, "the file", 1)
+        if top is None:
+            return DangerRules((), (), (), ())
+        cues = {}
+        for key in ("now_cues", "past_cues", "calm_cues"):
+            cues[key] = self.patterns(file, top, key, "cues")
+        kinds = []
+        seen: dict[str, int] = {}
+        for entry in self.entries(file, doc, "kinds"):
+            ident = self.unique_id(file, entry, seen, "danger kind")
+            where = f"danger kind '{ident}'"
+            target = self.string(file, entry, "situation", where)
+            if target and target not in situations:
+                self.fail(file, entry.line_of("situation"), f"{where}: unknown situation '{target}'")
+            elif target and situations[target].channel != "112":
+                self.fail(file, entry.line_of("situation"), f"{where}: situation '{target}' must go to 112")
+            needs_now = entry.get("needs_now", False)
+            if not isinstance(needs_now, bool):
+                self.fail(file, entry.line_of("needs_now"), f"{where}: 'needs_now' is true or false")
+            patterns = self.patterns(file, entry, "patterns", where)
+            guards = self.patterns(file, entry, "guards", where) if "guards" in entry else ()
+            if not patterns:
+                self.fail(file, entry.line, f"{where}: no patterns")
+            kinds.append(DangerKind(ident, target, bool(needs_now), patterns, guards))
+        return DangerRules(tuple(kinds), cues["now_cues"], cues["past_cues"], cues["calm_cues"])
+
+    def patterns(self, file: str, node: LineDict, key: str, where: str) -> tuple[re.Pattern[str], ...]:
+        """Regexes per language; written against normalised text (lower case, no accents)."""
+        value = node.get(key)
+        sub = self.mapping(file, value, f"{where}.{key}", node.line_of(key))
+        if sub is None:
+            return ()
+        compiled = []
+        for lang, items in sub.items():
+            if lang not in LANGS + EXTRA_LANGS + ("any",):
+                self.fail(file, sub.line_of(lang), f"{where}.{key}: unknown language '{lang}'")
+                continue
+            if not isinstance(items, list):
+                self.fail(file, sub.line_of(lang), f"{where}.{key}.{lang}: expected a list of patterns")
+                continue
+            for item in items:
+                try:
+                    compiled.append(re.compile(str(item)))
+                except re.error as exc:
+                    self.fail(file, sub.line_of(lang), f"{where}.{key}.{lang}: bad pattern '{item}': {exc}")
+        return tuple(compiled)
+
+
+def _replace_followup(situation: Situation, followup: FollowUp) -> Situation:
+    from dataclasses import replace
+
+    return replace(situation, followup=followup)

@@ -1,0 +1,179 @@
+"""The embedded SQLite store: one aiosqlite connection, WAL, numbered migrations.
+
+Migrations are the files bot/migrations/NNNN_name.sql, applied in order; PRAGMA user_version
+holds the number of the last one applied, so an existing database is upgraded in place.
+aiosqlite shares one connection between coroutines, so every write that spans more than one
+statement goes through `Database.transaction()`, which holds a lock until it commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.paths import MIGRATIONS_DIR
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class StorageError(RuntimeError):
+    """The database cannot be used (locked, read-only, corrupt): say so, do not crash."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema step."""
+
+    number: int
+    name: str
+    sql: str
+
+
+def migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """Every migration file, in order; numbers must run 1, 2, 3, ... without gaps."""
+    found = []
+    for path in sorted(folder.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise StorageError(f"{path}: migration files are named NNNN_name.sql")
+        found.append(Migration(int(match.group(1)), path.stem, path.read_text("utf-8")))
+    for expected, migration in enumerate(found, start=1):
+        if migration.number != expected:
+            raise StorageError(f"migration {migration.name}: expected number {expected:04d}")
+    return found
+
+
+class Database:
+    """The one connection of the process, with a lock for multi-statement writes."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._conn = conn
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Database:
+        """Open (or create) the database at PATH, turn on WAL and apply pending migrations."""
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = await aiosqlite.connect(path, timeout=5.0)
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open database {path}: {exc}") from exc
+        db = cls(conn, path)
+        await db.migrate()
+        return db
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._conn.close()
+
+    async def schema_version(self) -> int:
+        """The number of the last migration applied."""
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        """Apply every migration newer than the database; each one atomically."""
+        current = await self.schema_version()
+        for migration in migrations():
+            if migration.number <= current:
+                continue
+            async with self._write_lock:
+                try:
+                    await self._conn.execute("BEGIN")
+                    for statement in _statements(migration.sql):
+                        await self._conn.execute(statement)
+                    await self._conn.execute(f"PRAGMA user_version = {migration.number}")
+                    await self._conn.commit()
+                except sqlite3.Error as exc:
+                    await self._conn.rollback()
+                    raise StorageError(f"migration {migration.name} failed: {exc}") from exc
+            current = migration.number
+        return current
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the statements of the block as one atomic write, or none of them."""
+        async with self._write_lock:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise _storage_error(exc) from exc
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.rollback()
+                raise
+            try:
+                await self._conn.commit()
+            except sqlite3.Error as exc:
+                await self._conn.rollback()
+                raise _storage_error(exc) from exc
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One write statement in its own transaction; returns the last row id."""
+        async with self.transaction() as conn:
+            try:
+                cursor = await conn.execute(sql, params)
+            except sqlite3.OperationalError as exc:
+                raise _storage_error(exc) from exc
+            return cursor.lastrowid or 0
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """One statement for many rows, atomically."""
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """Every row of a query."""
+        try:
+            async with self._conn.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+        except sqlite3.OperationalError as exc:
+            raise _storage_error(exc) from exc
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        """The first row of a query, or None."""
+        try:
+            async with self._conn.execute(sql, params) as cursor:
+                return await cursor.fetchone()
+        except sqlite3.OperationalError as exc:
+            raise _storage_error(exc) from exc
+
+    async def integrity_check(self) -> str:
+        """SQLite's own verdict on the file: 'ok' when sound."""
+        row = await self.fetchone("PRAGMA integrity_check")
+        return str(row[0]) if row else "no answer"
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements (migrations hold no ';' inside strings)."""
+    return [s.strip() for s in sql.split(";") if s.strip() and not _only_comments(s)]
+
+
+def _only_comments(chunk: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in chunk.splitlines())
+
+
+def _storage_error(exc: sqlite3.Error) -> StorageError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StorageError("the database is busy (locked by another process); try again shortly")
+    if "readonly" in text or "read-only" in text:
+        return StorageError("the database is read-only; check MELDWIJZER_DB and its permissions")
+    return StorageError(f"database error: {text}")

@@ -1,0 +1,83 @@
+"""YAML files read with line numbers, so every data error can name its file and line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a data file."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class DataError(ValueError):
+    """A data file cannot be loaded; carries every problem found, each with file and line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class LineDict(dict):
+    """A mapping from YAML that remembers where it and each of its keys stood."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        """The line of KEY, or of the mapping itself when KEY is absent."""
+        return self.key_lines.get(key, self.line)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that builds LineDicts and refuses duplicate keys."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    mapping = LineDict()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[str(key)] = key_node.start_mark.line + 1
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path, shown_name: str | None = None) -> Any:
+    """Parse PATH; a syntax error becomes a DataError naming file and line."""
+    name = shown_name or path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError([Problem(name, 0, f"cannot read the file: {exc.strerror}")]) from exc
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(name, 0, "the file is not UTF-8 text")]) from exc
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        problem = exc.problem or str(exc)
+        raise DataError([Problem(name, line, f"not valid YAML: {problem}")]) from exc
+    except yaml.YAMLError as exc:
+        raise DataError([Problem(name, 0, f"not valid YAML: {exc}")]) from exc
