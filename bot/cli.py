@@ -1,0 +1,245 @@
+"""The `meldwijzer` command line: a thin door on the core, a stable contract for scripts.
+
+Exit status: 0 on success, 2 on bad usage or input (with a message on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.yamlfile import DataError
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input from the command line: printed on stderr, exit 2."""
+
+
+def _print_json(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False))
+
+
+# -- route ------------------------------------------------------------------------------------
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    """Route TEXT, or every line of standard input, and print the answer."""
+    from bot.answers import build_card, render_text
+    from bot.i18n import normalise_language
+    from bot.routing import Router
+
+    router = Router.load(args.rules) if args.rules else Router.load()
+    texts = [args.text] if args.text is not None else (line.rstrip("\r\n") for line in sys.stdin)
+    for text in texts:
+        result = router.route(text)
+        if args.json:
+            _print_json(result.to_json())
+        else:
+            lang = args.lang or normalise_language(result.language)
+            print(render_text(build_card(result, router.meldkaart, lang)))
+            if args.text is None:
+                print()
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+# -- eval -------------------------------------------------------------------------------------
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run a labelled set and print the accuracy report."""
+    from bot.evaluation import evaluate, load_cases, render_report
+    from bot.routing import Router
+
+    cases = load_cases(Path(args.file))
+    router = Router.load(args.rules) if args.rules else Router.load()
+    report = evaluate(router, cases)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        print(render_report(report))
+    return EXIT_OK
+
+
+# -- validate ---------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check the meldkaart and knowledge files; print every problem with file and line."""
+    from bot.meldkaart import load
+
+    folder = Path(args.rules) if args.rules else None
+    kaart = load(folder) if folder else load()
+    print(
+        f"meldkaart ok: {len(kaart.channels)} channels, {len(kaart.situations)} situations, "
+        f"{len(kaart.danger.kinds)} danger kinds"
+    )
+    return EXIT_OK
+
+
+# -- chat -------------------------------------------------------------------------------------
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """A console conversation with the same answers a Telegram user gets."""
+    from bot.chat import run_console
+
+    return run_console(sys.stdin, sys.stdout, lang=args.lang)
+
+
+# -- area (issue 3) ---------------------------------------------------------------------------
+
+
+def cmd_area(args: argparse.Namespace) -> int:
+    """Look up the area team for a postcode or buurt."""
+    raise UsageError("area lookup is not available yet")
+
+
+def cmd_import_cbs(args: argparse.Namespace) -> int:
+    """Import the CBS PC6 -> buurt file as the exact postcode table."""
+    raise UsageError("the CBS import is not available yet")
+
+
+# -- run (issues 4 and 7) ---------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The main job: the Telegram bot when TELEGRAM_BOT_TOKEN is set, else the console chat."""
+    from bot.config import Settings
+
+    settings = Settings.from_env()
+    if settings.telegram_token:
+        raise UsageError("the Telegram bot is not available yet")
+    from bot.chat import run_console
+
+    return run_console(sys.stdin, sys.stdout, lang=None)
+
+
+# -- spreekuren (issue 5) ---------------------------------------------------------------------
+
+
+def cmd_spreekuren(args: argparse.Namespace) -> int:
+    """List upcoming spreekuren, or export them as iCalendar."""
+    raise UsageError("spreekuren are not available yet")
+
+
+# -- stats and report (issue 6) ---------------------------------------------------------------
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Print anonymised counts."""
+    raise UsageError("statistics are not available yet")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the half-yearly overview per area."""
+    raise UsageError("reports are not available yet")
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    """Roll old counters up to whole months."""
+    raise UsageError("retention is not available yet")
+
+
+# -- the parser -------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand and its options."""
+    parser = argparse.ArgumentParser(
+        prog="meldwijzer",
+        description="Meldwijzer Maastricht: where to report what, your area team, its spreekuren.",
+    )
+    parser.add_argument("--version", action="version", version=f"meldwijzer {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("route", help="route a message (or each line of stdin)")
+    p.add_argument("text", nargs="?", help="the message; omit to read one message per line from stdin")
+    p.add_argument("--json", action="store_true", help="print one JSON object per message")
+    p.add_argument("--lang", choices=("nl", "en"), help="language of the answer text")
+    p.add_argument("--rules", help="meldkaart folder (default: the packaged routing_rules/)")
+    p.set_defaults(func=cmd_route)
+
+    p = sub.add_parser("eval", help="measure routing on a labelled YAML set")
+    p.add_argument("file", help="labelled set, format of shared/eval/dev-routing.yaml")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--rules", help="meldkaart folder (default: the packaged routing_rules/)")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("validate", help="check the meldkaart YAML")
+    p.add_argument("--rules", help="meldkaart folder (default: the packaged routing_rules/)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("chat", help="talk to Meldwijzer in the console")
+    p.add_argument("--lang", choices=("nl", "en"), help="answer language (default: follows you)")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("area", help="find the area team for a postcode or buurt")
+    p.add_argument("query", help="postcode (6221 AB, 6221) or buurt name")
+    p.add_argument("--json", action="store_true", help="print the lookup as JSON")
+    p.add_argument("--lang", choices=("nl", "en"), default="nl", help="language of the card")
+    p.set_defaults(func=cmd_area)
+
+    p = sub.add_parser("import-cbs", help="import the CBS postcode-huisnummer -> buurt file")
+    p.add_argument("pc6_file", help="pc6hnrYYYY0801_gwb.csv (semicolon separated, latin-1)")
+    p.add_argument("--buurten", help="buurt_YYYY.csv beside it (default: found next to PC6_FILE)")
+    p.set_defaults(func=cmd_import_cbs)
+
+    p = sub.add_parser("run", help="the main job: Telegram bot and/or local service")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("spreekuren", help="list upcoming spreekuren")
+    p.add_argument("--area", help="area id, e.g. noord-oost")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--ics", action="store_true", help="print an iCalendar feed")
+    p.add_argument("--lang", choices=("nl", "en"), default="nl")
+    p.set_defaults(func=cmd_spreekuren)
+
+    p = sub.add_parser("stats", help="anonymised counts")
+    p.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD")
+    p.add_argument("--area", help="area id")
+    p.add_argument("--by", default="area,theme", help="comma-separated grouping fields")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("report", help="half-yearly overview per area")
+    p.add_argument("--period", required=True, help="e.g. 2026H1")
+    p.add_argument("--area", help="area id (default: every area)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("retention", help="roll counters older than N months up to months")
+    p.add_argument("--months", type=int, help="keep day detail for this many months")
+    p.set_defaults(func=cmd_retention)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit status follows the contract above."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except UsageError as exc:
+        print(f"meldwijzer: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DataError as exc:
+        print("meldwijzer: the data files have problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

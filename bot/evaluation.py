@@ -1,0 +1,156 @@
+"""Measure the router on a labelled YAML set (the format of shared/eval/dev-routing.yaml)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.routing import Router
+from bot.yamlfile import DataError, LineDict, Problem, read_yaml
+
+
+@dataclass(frozen=True)
+class Case:
+    """One labelled message."""
+
+    text: str
+    lang: str
+    expect: tuple[str, ...]  # acceptable first channels; empty = not a report
+    emergency: bool
+    line: int
+
+
+@dataclass
+class Report:
+    """What `meldwijzer eval` prints."""
+
+    total: int = 0
+    correct: int = 0
+    per_channel: dict[str, list[int]] = field(default_factory=dict)  # channel -> [right, total]
+    emergencies: int = 0
+    emergencies_caught: int = 0
+    non_emergencies: int = 0
+    over_triage: int = 0
+    non_reports: int = 0
+    non_reports_abstained: int = 0
+    non_reports_112: int = 0
+    non_reports_routed: int = 0
+    confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    misses: list[tuple[Case, str]] = field(default_factory=list)
+
+    def top1(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+    def emergency_recall(self) -> float:
+        return self.emergencies_caught / self.emergencies if self.emergencies else 1.0
+
+    def over_triage_rate(self) -> float:
+        return self.over_triage / self.non_emergencies if self.non_emergencies else 0.0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "total": self.total,
+            "top1": round(self.top1(), 4),
+            "per_channel": {
+                c: {"correct": r, "total": n, "accuracy": round(r / n, 4)}
+                for c, (r, n) in sorted(self.per_channel.items())
+            },
+            "emergency_recall": round(self.emergency_recall(), 4),
+            "over_triage": round(self.over_triage_rate(), 4),
+            "non_reports": {
+                "total": self.non_reports,
+                "no_channel": self.non_reports_abstained,
+                "answered_112": self.non_reports_112,
+                "routed_to_a_channel": self.non_reports_routed,
+            },
+            "confusions": [
+                {"expected": e, "got": g, "count": n} for (e, g), n in self.confusions.most_common(10)
+            ],
+        }
+
+
+def load_cases(path: Path) -> list[Case]:
+    """Read a labelled set; a malformed item stops with file and line."""
+    doc = read_yaml(path, str(path))
+    if not isinstance(doc, list):
+        raise DataError([Problem(str(path), 1, "expected a list of items")])
+    cases, problems = [], []
+    for item in doc:
+        line = item.line if isinstance(item, LineDict) else 0
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            problems.append(Problem(str(path), line, "each item needs a 'text'"))
+            continue
+        expect = item.get("expect") or []
+        if not isinstance(expect, list):
+            problems.append(Problem(str(path), line, "'expect' must be a list of channel ids"))
+            continue
+        cases.append(
+            Case(item["text"], str(item.get("lang", "")), tuple(str(e) for e in expect),
+                 bool(item.get("emergency", False)), line)
+        )
+    if problems:
+        raise DataError(problems)
+    return cases
+
+
+def evaluate(router: Router, cases: list[Case]) -> Report:
+    """Route every case and count."""
+    report = Report()
+    for case in cases:
+        result = router.route(case.text)
+        got = result.channel or "(none)"
+        report.total += 1
+        if case.expect:
+            ok = got in case.expect
+            first = case.expect[0]
+            right_total = report.per_channel.setdefault(first, [0, 0])
+            right_total[1] += 1
+            if ok:
+                right_total[0] += 1
+        else:
+            ok = result.channel is None
+            report.non_reports += 1
+            if result.channel is None:
+                report.non_reports_abstained += 1
+            elif result.channel == "112":
+                report.non_reports_112 += 1
+            else:
+                report.non_reports_routed += 1
+        if ok:
+            report.correct += 1
+        else:
+            report.confusions[(case.expect[0] if case.expect else "(none)", got)] += 1
+            report.misses.append((case, got))
+        if case.emergency:
+            report.emergencies += 1
+            report.emergencies_caught += result.channel == "112"
+        elif "112" not in case.expect:
+            report.non_emergencies += 1
+            report.over_triage += result.channel == "112"
+    return report
+
+
+def render_report(report: Report) -> str:
+    """The report as aligned text."""
+    lines = [
+        f"items:             {report.total}",
+        f"top-1 accuracy:    {report.top1():.1%}  ({report.correct}/{report.total})",
+        f"emergency recall:  {report.emergency_recall():.1%}  "
+        f"({report.emergencies_caught}/{report.emergencies} answered 112 first)",
+        f"over-triage:       {report.over_triage_rate():.1%}  "
+        f"({report.over_triage}/{report.non_emergencies} non-emergencies answered 112 first)",
+        f"non-reports:       {report.non_reports} items: {report.non_reports_abstained} no channel, "
+        f"{report.non_reports_routed} routed to a channel, {report.non_reports_112} answered 112",
+        "",
+        "accuracy per channel (by first expected channel):",
+    ]
+    for channel, (right, total) in sorted(report.per_channel.items(), key=lambda kv: -kv[1][1]):
+        lines.append(f"  {channel:<22} {right / total:6.1%}  ({right}/{total})")
+    lines.append("")
+    lines.append("most frequent confusions (expected -> got):")
+    if not report.confusions:
+        lines.append("  none")
+    for (expected, got), count in report.confusions.most_common(10):
+        lines.append(f"  {count:3d}  {expected} -> {got}")
+    return "\n".join(lines)

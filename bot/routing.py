@@ -1,0 +1,312 @@
+"""The router: from a resident's own words to a channel, with a 112 safety net first.
+
+1. The danger check (`danger.py`) runs on every message: word-boundary patterns from
+   routing_rules/danger.yaml with time cues. Acute danger answers 112, whatever else matched.
+2. Otherwise the message is matched against the meldkaart's keywords and phrasings: normalised,
+   stop words removed, stemmed (Dutch, English, German, French), compounds and spelling slips
+   caught, each matched term weighted by how specific it is (IDF over situations).
+3. Close calls between channels return alternatives; below a floor the router does not guess.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from bot import danger as danger_check
+from bot.meldkaart import Meldkaart, Situation
+from bot.meldkaart import load as load_meldkaart
+from bot.paths import ROUTING_RULES_DIR
+from bot.textnorm import STOP_WORDS, detect_language, normalise, stem, stems, words
+
+KEYWORD_WEIGHT = 1.0
+PHRASE_WEIGHT = 0.35
+COMPOUND_FACTOR = 0.8  # a keyword found inside a longer word ("vuilnis" in "vuilniszakken")
+FUZZY_FACTOR = 0.8  # a keyword found through a spelling slip
+FUZZY_CUTOFF = 86
+MIN_COMPOUND = 4
+FLOOR = 1.0  # below this score the router does not guess
+CLOSE = 0.8  # second-best channel at 80 % of the best: show both
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    """Where one message should be reported, and how sure the router is."""
+
+    channel: str | None
+    situation: str | None
+    alternatives: tuple[str, ...]
+    emergency: bool
+    confidence: float
+    language: str
+    choices: tuple[str, ...] = ()  # other candidate situations when the router is unsure
+    info: str | None = None  # a non-report entry (greeting, question) when that matched
+    danger: str | None = None  # the danger kind when emergency
+
+    @property
+    def uncertain(self) -> bool:
+        """True when the router offers choices instead of one clear answer."""
+        return bool(self.choices)
+
+    def to_json(self) -> dict[str, object]:
+        """The stable CLI / API contract."""
+        return {
+            "channel": self.channel,
+            "situation": self.situation,
+            "alternatives": list(self.alternatives),
+            "emergency": self.emergency,
+            "confidence": round(self.confidence, 2),
+            "language": self.language,
+        }
+
+
+@dataclass
+class _Term:
+    stems: tuple[str, ...]
+    weight: float
+    entry: int
+
+
+@dataclass
+class _Index:
+    entries: list[Situation]
+    unigrams: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
+    multi: list[_Term] = field(default_factory=list)
+    compounds: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
+    surface: list[str] = field(default_factory=list)
+    surface_stem: dict[str, str] = field(default_factory=dict)
+
+
+class Router:
+    """A loaded meldkaart with its match index; `route()` is safe to call concurrently."""
+
+    def __init__(self, kaart: Meldkaart) -> None:
+        self.meldkaart = kaart
+        self._index = _build_index(kaart)
+
+    @classmethod
+    def load(cls, folder: Path = ROUTING_RULES_DIR) -> Router:
+        """Load and validate the meldkaart in FOLDER and build the index."""
+        return cls(load_meldkaart(folder))
+
+    def route(self, text: str) -> RouteResult:
+        """Route one message."""
+        norm = normalise(text)
+        tokens = words(norm)
+        lang = detect_language(tokens)
+        if not tokens:
+            return RouteResult(None, None, (), False, 0.0, lang)
+        scores = self._score(tokens)
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+
+        found = danger_check.check(norm, self.meldkaart.danger)
+        if found is not None:
+            return self._emergency(found, ranked, lang)
+
+        reports = [(i, s) for i, s in ranked if self._index.entries[i].is_report]
+        infos = [(i, s) for i, s in ranked if not self._index.entries[i].is_report]
+        best_report = reports[0] if reports else None
+        best_info = infos[0] if infos else None
+        if best_info and best_info[1] >= FLOOR and (
+            best_report is None or best_info[1] >= best_report[1]
+        ):
+            return RouteResult(None, None, (), False, 0.0, lang, info=self._index.entries[best_info[0]].id)
+        if best_report is None or best_report[1] < FLOOR:
+            return RouteResult(None, None, (), False, _confidence(best_report, None), lang)
+
+        best = self._index.entries[best_report[0]]
+        rivals = _rivals(best, reports, self._index.entries)
+        alternatives = list(best.alternatives)
+        choices: list[str] = []
+        for entry, score in rivals:
+            if score >= CLOSE * best_report[1]:
+                choices.append(entry.id)
+                if entry.channel and entry.channel not in alternatives and entry.channel != best.channel:
+                    alternatives.append(entry.channel)
+        second = rivals[0][1] if rivals else 0.0
+        return RouteResult(
+            channel=best.channel,
+            situation=best.id,
+            alternatives=tuple(alternatives),
+            emergency=False,
+            confidence=_confidence(best_report, second),
+            language=lang,
+            choices=tuple(choices[:2]),
+        )
+
+    def _emergency(
+        self, found: danger_check.Danger, ranked: list[tuple[int, float]], lang: str
+    ) -> RouteResult:
+        situation = self.meldkaart.situation(found.situation)
+        alternatives = [c for c in situation.alternatives if c != "112"]
+        if not found.certain:
+            # Unsure whether it is acute: 112 first, the everyday channel second.
+            for i, score in ranked:
+                entry = self._index.entries[i]
+                if entry.is_report and score >= FLOOR:
+                    if entry.channel and entry.channel not in alternatives:
+                        alternatives.insert(0, entry.channel)
+                    break
+        return RouteResult(
+            channel="112",
+            situation=situation.id,
+            alternatives=tuple(alternatives),
+            emergency=True,
+            confidence=1.0 if found.certain else 0.7,
+            language=lang,
+            danger=found.kind,
+        )
+
+    def _score(self, tokens: list[str]) -> dict[int, float]:
+        index = self._index
+        content = [w for w in tokens if w not in STOP_WORDS]
+        hits: dict[tuple[int, object], float] = {}
+        positions: dict[str, list[int]] = defaultdict(list)
+        for pos, word in enumerate(content):
+            forms = stems(word)
+            matched = False
+            for form in forms:
+                positions[form].append(pos)
+                for entry, weight in index.unigrams.get(form, ()):
+                    key = (entry, form)
+                    hits[key] = max(hits.get(key, 0.0), weight)
+                    matched = True
+            if not matched:
+                matched = self._compound(word, hits)
+            if not matched and len(word) >= 5:
+                fixed = _fuzzy(word, tuple(index.surface))
+                if fixed is not None:
+                    form = index.surface_stem[fixed]
+                    positions[form].append(pos)
+                    for entry, weight in index.unigrams.get(form, ()):
+                        key = (entry, form)
+                        hits[key] = max(hits.get(key, 0.0), weight * FUZZY_FACTOR)
+        for term in index.multi:
+            if _sequence_present(term.stems, positions):
+                key = (term.entry, term.stems)
+                hits[key] = max(hits.get(key, 0.0), term.weight)
+        scores: dict[int, float] = defaultdict(float)
+        for (entry, _term), weight in hits.items():
+            scores[entry] += weight
+        return scores
+
+    def _compound(self, word: str, hits: dict[tuple[int, object], float]) -> bool:
+        """Find keywords inside a longer word (Dutch compounds): 'hondenpoep' holds 'poep'."""
+        if len(word) <= MIN_COMPOUND + 1:
+            return False
+        found = False
+        compounds = self._index.compounds
+        n = len(word)
+        for start in range(n - MIN_COMPOUND + 1):
+            for end in range(start + MIN_COMPOUND, n + 1):
+                if end - start == n:
+                    continue
+                for entry, weight in compounds.get(word[start:end], ()):
+                    key = (entry, "compound:" + word[start:end])
+                    hits[key] = max(hits.get(key, 0.0), weight * COMPOUND_FACTOR)
+                    found = True
+        return found
+
+
+def _rivals(best: Situation, reports: list[tuple[int, float]], entries: list[Situation]) -> list[tuple[Situation, float]]:
+    """The best-scoring situations that lead to a different channel than the best one."""
+    seen: set[str | None] = {best.channel}
+    rivals = []
+    for i, score in reports[1:]:
+        entry = entries[i]
+        if entry.channel in seen:
+            continue
+        seen.add(entry.channel)
+        rivals.append((entry, score))
+    return rivals
+
+
+def _confidence(best: tuple[int, float] | None, second: float | None) -> float:
+    if best is None:
+        return 0.0
+    top = best[1]
+    margin = top - (second or 0.0)
+    return round(max(0.0, min(1.0, (top / (top + 1.5)) * (0.5 + 0.5 * margin / top))), 2) if top else 0.0
+
+
+def _sequence_present(term: tuple[str, ...], positions: dict[str, list[int]]) -> bool:
+    """All stems of TERM occur, in order, each within three words of the one before."""
+    previous = -1
+    for s in term:
+        candidates = [p for p in positions.get(s, ()) if p > previous and (previous < 0 or p - previous <= 3)]
+        if not candidates:
+            return False
+        previous = candidates[0]
+    return True
+
+
+@cache
+def _fuzzy_cached(word: str, surface: tuple[str, ...]) -> str | None:
+    match = process.extractOne(word, surface, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    return match[0] if match else None
+
+
+def _fuzzy(word: str, surface: tuple[str, ...]) -> str | None:
+    return _fuzzy_cached(word, surface)
+
+
+def _build_index(kaart: Meldkaart) -> _Index:
+    """Index every matchable entry: reports (not 112: only the danger check sends there) and info."""
+    entries = [s for s in kaart.situations.values() if s.channel != "112"]
+    index = _Index(entries)
+    raw_terms: list[_Term] = []
+    surface: set[str] = set()
+    for i, entry in enumerate(entries):
+        for source, weight in ((entry.keywords, KEYWORD_WEIGHT), (entry.phrases, PHRASE_WEIGHT)):
+            for lang, items in source.items():
+                for item in items:
+                    content = [w for w in words(normalise(item)) if w not in STOP_WORDS]
+                    if not content:
+                        continue
+                    stemmed = tuple(stem(w, lang) for w in content)
+                    if weight == KEYWORD_WEIGHT:
+                        raw_terms.append(_Term(stemmed, weight, i))
+                        if len(content) == 1 and len(content[0]) >= MIN_COMPOUND:
+                            index.compounds[content[0]].append((i, weight))
+                        for w, s in zip(content, stemmed, strict=True):
+                            if len(w) >= 5:
+                                surface.add(w)
+                                index.surface_stem[w] = s
+                    else:
+                        raw_terms.extend(_Term((s,), weight, i) for s in stemmed)
+    # IDF: a term shared by many situations says little about any one of them.
+    df: dict[tuple[str, ...], set[int]] = defaultdict(set)
+    for term in raw_terms:
+        df[term.stems].add(term.entry)
+    n = len(entries)
+    best: dict[tuple[int, tuple[str, ...]], float] = {}
+    for term in raw_terms:
+        idf = math.log(1 + n / len(df[term.stems]))
+        key = (term.entry, term.stems)
+        best[key] = max(best.get(key, 0.0), term.weight * idf)
+    for (entry, stems_), weight in best.items():
+        if len(stems_) == 1:
+            index.unigrams[stems_[0]].append((entry, weight))
+        else:
+            index.multi.append(_Term(stems_, weight, entry))
+    for key, postings in list(index.compounds.items()):
+        idf = math.log(1 + n / len({e for e, _ in postings}))
+        index.compounds[key] = [(e, w * idf) for e, w in postings]
+    index.surface = sorted(surface)
+    return index
+
+
+@cache
+def default_router() -> Router:
+    """The router over the packaged meldkaart, loaded once."""
+    return Router.load()
+
+
+def route(text: str) -> RouteResult:
+    """Route one message with the packaged meldkaart."""
+    return default_router().route(text)
