@@ -51,6 +51,9 @@ class Settings:
     port: int = 8080
     cors_origins: tuple[str, ...] = ()
     rate_limit_per_minute: int = 60
+    max_body_bytes: int = 16384
+    max_text_chars: int = 2000
+    trusted_proxies: str = "127.0.0.1"
     stats_min_cell: int = 5
     stats_retention_months: int = 24
 
@@ -71,6 +74,9 @@ class Settings:
             port=_int(env, "PORT", 8080),
             cors_origins=origins,
             rate_limit_per_minute=_int(env, "MELDWIJZER_RATE_LIMIT", 60),
+            max_body_bytes=_int(env, "MELDWIJZER_MAX_BODY", 16384),
+            max_text_chars=_int(env, "MELDWIJZER_MAX_TEXT", 2000),
+            trusted_proxies=env.get("MELDWIJZER_TRUSTED_PROXIES", "").strip() or "127.0.0.1",
             stats_min_cell=_int(env, "MELDWIJZER_STATS_MIN_CELL", 5),
             stats_retention_months=_int(env, "MELDWIJZER_RETENTION_MONTHS", 24),
         )
