@@ -1,11 +1,47 @@
-"""Anonymised counts of answered questions (issue 6 fills this in; the API is fixed here)."""
+"""Anonymised counts of answered questions, and the one rule that guards every figure shown.
+
+Counting: every answered question adds one to the counter of its cell (date, hour of the week,
+area, PC4, situation, theme, channel, emergency, language, door), written as an upsert, so no
+record of a single question ever exists. Text, chat or user ids, names and exact times are never
+passed in, stored or logged. A 👍/👎 under an answer is a counter of its own kind.
+
+Showing: every figure that leaves the database (CLI, report, /stats) goes through `suppress`:
+a cell under k (settings.stats_min_cell) is shown as "<k", and a total is shown exactly only when
+every cell it adds up is shown; otherwise it is shown as the range anyone could work out from the
+visible cells. So a total never uncovers a hidden cell by subtraction (see `suppress`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.storage import Database
+from bot.meldkaart import Meldkaart
+from bot.storage import Database, StorageError
+
+log = logging.getLogger(__name__)
+
+TZ = ZoneInfo("Europe/Amsterdam")
+DOORS: tuple[str, ...] = ("telegram", "web", "api", "cli")
+KINDS: tuple[str, ...] = ("question", "helpful", "unhelpful")
+UNKNOWN = "unknown"
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+_PC4 = re.compile(r"^[1-9][0-9]{3}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """The current time, aware (UTC)."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -19,17 +55,452 @@ class Question:
     door: str  # telegram | web | api | cli
     area: str | None = None
     pc4: str | None = None
+    theme: str | None = None  # None: looked up from the meldkaart by Stats
 
 
+# -- the grouping fields ----------------------------------------------------------------------
+
+_FIELD_SQL: dict[str, str] = {
+    "date": "CASE WHEN whole_month = 1 THEN substr(day, 1, 7) ELSE day END",
+    "month": "substr(day, 1, 7)",
+    "weekday": "hour_of_week / 24",
+    "hour": "hour_of_week % 24",
+    "hour_of_week": "hour_of_week",
+    "area": "area",
+    "pc4": "pc4",
+    "situation": "situation",
+    "theme": "theme",
+    "channel": "channel",
+    "emergency": "emergency",
+    "language": "language",
+    "door": "door",
+    "kind": "kind",
+}
+FIELDS: tuple[str, ...] = tuple(_FIELD_SQL)
+
+
+def parse_fields(text: str) -> tuple[str, ...]:
+    """Comma-separated grouping fields, checked; ValueError names the unknown ones."""
+    fields = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    unknown = [f for f in fields if f not in _FIELD_SQL]
+    if unknown:
+        raise ValueError(
+            f"unknown field(s) {', '.join(unknown)}; choose from {', '.join(FIELDS)}"
+        )
+    if len(set(fields)) != len(fields):
+        raise ValueError(f"a field is named twice in '{text}'")
+    return fields
+
+
+def _shown_value(name: str, raw: object) -> str | int:
+    """A grouping value as it leaves the database."""
+    if name == "weekday":
+        return WEEKDAYS[int(raw)]  # type: ignore[call-overload]
+    if name in ("hour", "hour_of_week"):
+        return int(raw)  # type: ignore[call-overload]
+    if name == "emergency":
+        return "yes" if raw else "no"
+    return str(raw)
+
+
+@dataclass(frozen=True)
+class Count:
+    """The raw count of one cell, keyed by the grouping fields; not yet fit to be shown."""
+
+    key: tuple[str | int, ...]
+    count: int
+
+
+# -- periods ----------------------------------------------------------------------------------
+
+_HALF = re.compile(r"^(\d{4})[hH]([12])$")
+_QUARTER = re.compile(r"^(\d{4})[qQ]([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+def _month_start(year: int, month: int) -> date:
+    """The first day of a month, with months past 12 or below 1 carried into the year."""
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    return date(year, month, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A counting period: a half year (2026H1), quarter (2026Q1), month (2026-03) or year."""
+
+    label: str
+    first: date
+    last: date
+    months: int
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """Read 2026H1, 2026Q2, 2026-03 or 2026; ValueError with an example otherwise."""
+        text = text.strip()
+        if m := _HALF.match(text):
+            year, half = int(m.group(1)), int(m.group(2))
+            return cls._of(f"{year}H{half}", year, 6 * half - 5, 6)
+        if m := _QUARTER.match(text):
+            year, quarter = int(m.group(1)), int(m.group(2))
+            return cls._of(f"{year}Q{quarter}", year, 3 * quarter - 2, 3)
+        if (m := _MONTH.match(text)) and 1 <= int(m.group(2)) <= 12:
+            return cls._of(text, int(m.group(1)), int(m.group(2)), 1)
+        if m := _YEAR.match(text):
+            return cls._of(text, int(m.group(1)), 1, 12)
+        raise ValueError(
+            f"'{text}' is not a period; use a half year (2026H1), quarter (2026Q1), "
+            "month (2026-03) or year (2026)"
+        )
+
+    @classmethod
+    def _of(cls, label: str, year: int, month: int, months: int) -> Period:
+        if not 1900 <= year <= 9998:
+            raise ValueError(f"'{label}': the year is out of range")
+        first = _month_start(year, month)
+        last = _month_start(year, month + months) - timedelta(days=1)
+        return cls(label, first, last, months)
+
+    @classmethod
+    def half_year_of(cls, day: date) -> Period:
+        """The half year a day falls in."""
+        return cls.parse(f"{day.year}H{1 if day.month <= 6 else 2}")
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        start = _month_start(self.first.year, self.first.month - self.months)
+        if self.months == 6:
+            label = f"{start.year}H{1 if start.month == 1 else 2}"
+        elif self.months == 3:
+            label = f"{start.year}Q{(start.month - 1) // 3 + 1}"
+        elif self.months == 1:
+            label = f"{start.year}-{start.month:02d}"
+        else:
+            label = str(start.year)
+        return Period.parse(label)
+
+
+# -- suppression: the one rule ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A count as it may leave the database: exact, or hidden and shown as what is safe."""
+
+    exact: int | None  # None when hidden
+    low: int
+    high: int
+    k: int
+
+    @property
+    def hidden(self) -> bool:
+        """True when the exact figure may not be shown."""
+        return self.exact is None
+
+    @property
+    def label(self) -> str:
+        """"12", "<5" for a small cell, or "11–14" for a total that would uncover a hidden cell."""
+        if self.exact is not None:
+            return str(self.exact)
+        if self.high < self.k:
+            return f"<{self.k}"
+        return f"{self.low}–{self.high}"
+
+    def json(self) -> int | str:
+        """The exact integer, or the label when hidden."""
+        return self.exact if self.exact is not None else self.label
+
+    @property
+    def sort_key(self) -> float:
+        """Order by what is shown (midpoint of a range), never by a hidden exact value."""
+        return float(self.exact) if self.exact is not None else (self.low + self.high) / 2
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """The cells and totals of one table, as they may be shown."""
+
+    cells: list[Figure]
+    totals: list[Figure]
+
+
+TotalSpec = Sequence[Iterable[int]]  # one or more groups of cell indices, each summing to the total
+
+
+def suppress(cells: Sequence[int], k: int, totals: Iterable[TotalSpec] = ()) -> Suppressed:
+    """Apply small-cell suppression to one table: its cells and the totals published with it.
+
+    The rule (the only one; every door and report calls this):
+    1. A cell with a count from 1 to k-1 is hidden and shown as "<k". Zero is shown as 0.
+    2. A total is shown exactly only when every cell it adds up is shown. Otherwise it is
+       hidden and shown as the range that follows from the visible cells alone: the shown cells
+       plus 1 to k-1 for each hidden one. A total that is published as the sum of several
+       breakdowns (e.g. an area's questions = its situations = its postcodes = its hours) lists
+       each breakdown as a group; it is exact only when no group hides a cell, and its range is
+       the narrowest the groups give.
+    Every exact total is then a sum of exact cells and every range is computable from the
+    shown cells, so nothing printed reveals more about a hidden cell than "<k". (Hiding only
+    totals with exactly one hidden cell is not enough: two hidden cells of 1 under a total are
+    found from the remainder 2, and two totals sharing hidden cells can pin them down.)
+    """
+    k = max(1, k)
+    shown_cells = [_cell(count, k) for count in cells]
+    shown_totals: list[Figure] = []
+    for spec in totals:
+        groups = [list(group) for group in spec]
+        if not groups:
+            raise ValueError("a total needs at least one group of cells")
+        sums = {sum(cells[i] for i in group) for group in groups}
+        if len(sums) != 1:
+            raise ValueError("the groups of one total must add up to the same number")
+        value = sums.pop()
+        if all(not shown_cells[i].hidden for group in groups for i in group):
+            shown_totals.append(Figure(value, value, value, k))
+        else:
+            shown_totals.append(_range(groups, shown_cells, k))
+    return Suppressed(shown_cells, shown_totals)
+
+
+def _cell(count: int, k: int) -> Figure:
+    if count < 0:
+        raise ValueError("a count cannot be negative")
+    if 0 < count < k:
+        return Figure(None, 1, k - 1, k)
+    return Figure(count, count, count, k)
+
+
+def _range(groups: list[list[int]], shown: list[Figure], k: int) -> Figure:
+    """The narrowest range the visible cells of every group allow (never the true value)."""
+    low, high = 0, None
+    for group in groups:
+        visible = sum(shown[i].exact or 0 for i in group)
+        hidden = sum(1 for i in group if shown[i].hidden)
+        low = max(low, visible + hidden)
+        top = visible + hidden * (k - 1)
+        high = top if high is None else min(high, top)
+    assert high is not None
+    return Figure(None, low, max(low, high), k)
+
+
+def suppress_counts(counts: Sequence[Count], k: int) -> tuple[list[Figure], Figure]:
+    """The cells of a query and their grand total, suppressed together."""
+    result = suppress([c.count for c in counts], k, [[range(len(counts))]])
+    return result.cells, result.totals[0]
+
+
+# -- the counters -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """The only time a counter knows: a local date and the hour of the week (Monday 0:00 = 0)."""
+
+    day: date
+    hour_of_week: int
+
+    @classmethod
+    def of(cls, moment: datetime) -> Bucket:
+        """The bucket of an aware moment, in Europe/Amsterdam."""
+        if moment.tzinfo is None:
+            raise ValueError("the clock must give an aware datetime")
+        local = moment.astimezone(TZ)
+        return cls(local.date(), local.weekday() * 24 + local.hour)
+
+
+@dataclass(frozen=True)
+class RollUp:
+    """What a retention run did."""
+
+    cutoff: date
+    day_rows: int
+    month_rows: int
+
+
+_KEY_COLUMNS = (
+    "day, whole_month, hour_of_week, area, pc4, situation, theme, channel, emergency, "
+    "language, door, kind"
+)
+_UPSERT = (
+    f"INSERT INTO stats_counts ({_KEY_COLUMNS}, count) "
+    "VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
+    f"ON CONFLICT ({_KEY_COLUMNS}) DO UPDATE SET count = count + 1"
+)
+_IN_RANGE = (
+    "((whole_month = 0 AND day BETWEEN ? AND ?) OR "
+    "(whole_month = 1 AND day >= ? AND date(day, '+1 month', '-1 day') <= ?))"
+)
+
+
+@dataclass
 class Stats:
     """Counters in the database, aggregated when written."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
-        self.db = db
-        self.settings = settings
+    db: Database
+    settings: Settings
+    clock: Clock = system_clock
+    meldkaart: Meldkaart | None = None
+    _themes: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     async def record(self, question: Question) -> None:
-        """Add one to the counter of this question's cell."""
+        """Add one to the counter of this question's cell (a failing database is only logged)."""
+        situation = _ident(question.situation)
+        theme = _ident(question.theme) if question.theme else self.theme_of(situation)
+        pc4 = question.pc4.strip() if question.pc4 else ""
+        language = (question.language or "").strip().lower()
+        await self._add(
+            "question",
+            situation=situation,
+            theme=theme,
+            channel=_ident(question.channel),
+            emergency=bool(question.emergency),
+            language=language if _LANGUAGE.match(language) else UNKNOWN,
+            door=_door(question.door),
+            area=_ident(question.area),
+            pc4=pc4 if _PC4.match(pc4) else UNKNOWN,
+        )
 
     async def feedback(self, situation: str | None, helpful: bool, door: str) -> None:
         """Count a 👍 or 👎 under an answer."""
+        situation = _ident(situation)
+        await self._add(
+            "helpful" if helpful else "unhelpful",
+            situation=situation,
+            theme=self.theme_of(situation),
+            channel=UNKNOWN,
+            emergency=False,
+            language=UNKNOWN,
+            door=_door(door),
+            area=UNKNOWN,
+            pc4=UNKNOWN,
+        )
+
+    def theme_of(self, situation: str) -> str:
+        """The meldkaart theme of a situation id, or 'unknown'."""
+        if situation not in self._themes:
+            kaart = self.meldkaart or _default_meldkaart()
+            found = kaart.situations.get(situation)
+            self._themes[situation] = found.theme if found else UNKNOWN
+        return self._themes[situation]
+
+    async def _add(self, kind: str, *, situation: str, theme: str, channel: str, emergency: bool,
+                   language: str, door: str, area: str, pc4: str) -> None:
+        bucket = Bucket.of(self.clock())
+        params = (
+            bucket.day.isoformat(), bucket.hour_of_week, area, pc4, situation, theme, channel,
+            int(emergency), language, door, kind,
+        )
+        try:
+            await self.db.execute(_UPSERT, params)
+        except StorageError as exc:  # counting must never cost a resident their answer
+            log.warning("a counter was not written: %s", exc)
+
+    async def counts(
+        self,
+        first: date,
+        last: date,
+        by: Sequence[str],
+        *,
+        area: str | None = None,
+        kinds: Sequence[str] = ("question",),
+    ) -> list[Count]:
+        """Raw counts from FIRST to LAST (inclusive) grouped by BY, sorted by key; not for show.
+
+        A month rolled up by retention counts only when the whole month lies in the range.
+        """
+        unknown = [f for f in by if f not in _FIELD_SQL]
+        if unknown:
+            raise ValueError(f"unknown field(s): {', '.join(unknown)}")
+        bad_kinds = [k for k in kinds if k not in KINDS]
+        if bad_kinds or not kinds:
+            raise ValueError(f"kinds must be some of {', '.join(KINDS)}")
+        exprs = [_FIELD_SQL[f] for f in by]
+        select = ", ".join([*(f"{e} AS g{i}" for i, e in enumerate(exprs)), "SUM(count) AS n"])
+        where = [_IN_RANGE, f"kind IN ({', '.join('?' for _ in kinds)})"]
+        d1, d2 = first.isoformat(), last.isoformat()
+        params: list[object] = [d1, d2, d1, d2, *kinds]
+        if area is not None:
+            where.append("area = ?")
+            params.append(area)
+        sql = f"SELECT {select} FROM stats_counts WHERE {' AND '.join(where)}"
+        if exprs:
+            groups = ", ".join(f"g{i}" for i in range(len(exprs)))
+            sql += f" GROUP BY {groups} ORDER BY {groups}"
+        rows = await self.db.fetchall(sql, params)
+        found = []
+        for row in rows:
+            if row["n"] is None:
+                continue  # no rows at all: SUM over nothing
+            key = tuple(_shown_value(f, row[f"g{i}"]) for i, f in enumerate(by))
+            found.append(Count(key, int(row["n"])))
+        return found
+
+    async def cut_months(self, first: date, last: date) -> list[str]:
+        """Rolled-up months (YYYY-MM) the range only partly covers, so left out of `counts`."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT substr(day, 1, 7) AS month FROM stats_counts WHERE whole_month = 1 "
+            "AND day <= ? AND date(day, '+1 month', '-1 day') >= ? "
+            "AND NOT (day >= ? AND date(day, '+1 month', '-1 day') <= ?) ORDER BY month",
+            (last.isoformat(), first.isoformat(), first.isoformat(), last.isoformat()),
+        )
+        return [str(row["month"]) for row in rows]
+
+    async def roll_up(self, months: int | None = None) -> RollUp:
+        """Merge day counters older than MONTHS whole months into one counter per month, atomically.
+
+        The cutoff is the first day of the month MONTHS months before the current one, so only
+        complete months are rolled up; the hour of the week and every other field stay.
+        """
+        months = self.settings.stats_retention_months if months is None else months
+        if months < 1:
+            raise ValueError("keep at least 1 month of day counts")
+        today = Bucket.of(self.clock()).day
+        cutoff = _month_start(today.year, today.month - months)
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT COUNT(*) FROM stats_counts WHERE whole_month = 0 AND day < ?",
+                (cutoff.isoformat(),),
+            )
+            row = await cursor.fetchone()
+            day_rows = int(row[0]) if row else 0
+            await conn.execute(
+                f"INSERT INTO stats_counts ({_KEY_COLUMNS}, count) "
+                "SELECT substr(day, 1, 7) || '-01', 1, hour_of_week, area, pc4, situation, theme, "
+                "channel, emergency, language, door, kind, SUM(count) FROM stats_counts "
+                "WHERE whole_month = 0 AND day < ? "
+                "GROUP BY substr(day, 1, 7), hour_of_week, area, pc4, situation, theme, channel, "
+                "emergency, language, door, kind "
+                f"ON CONFLICT ({_KEY_COLUMNS}) DO UPDATE SET count = count + excluded.count",
+                (cutoff.isoformat(),),
+            )
+            await conn.execute(
+                "DELETE FROM stats_counts WHERE whole_month = 0 AND day < ?", (cutoff.isoformat(),)
+            )
+            cursor = await conn.execute(
+                "SELECT COUNT(*) FROM stats_counts WHERE whole_month = 1 AND day < ?",
+                (cutoff.isoformat(),),
+            )
+            row = await cursor.fetchone()
+            month_rows = int(row[0]) if row else 0
+        return RollUp(cutoff, day_rows, month_rows)
+
+    def today(self) -> date:
+        """Today in Europe/Amsterdam, by the injected clock."""
+        return Bucket.of(self.clock()).day
+
+
+def _ident(value: str | None) -> str:
+    """An id as counted: only meldkaart-style ids, so free text can never reach a counter."""
+    value = (value or "").strip()
+    return value if _ID.match(value) else UNKNOWN
+
+
+def _door(door: str) -> str:
+    if door not in DOORS:
+        raise ValueError(f"door must be one of {', '.join(DOORS)}, not {door!r}")
+    return door
+
+
+def _default_meldkaart() -> Meldkaart:
+    from bot.routing import default_router  # the router loads the meldkaart once
+
+    return default_router().meldkaart
