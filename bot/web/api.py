@@ -1,0 +1,146 @@
+"""The JSON endpoints: thin adapters from HTTP to the core (routing, answer cards, counters)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bot import __version__
+from bot.answers import build_card, channel_block
+from bot.chat import answer_option
+from bot.i18n import LANGUAGES, normalise_language
+from bot.routing import RouteResult
+from bot.services import Services
+from bot.stats import Question
+from bot.web.errors import ApiError, request_language
+from bot.web.payloads import RouteRequest, route_answer
+
+log = logging.getLogger("meldwijzer.web")
+
+# The web page marks its calls with this header, so the counters can tell the page from the API.
+DOOR_HEADER = "x-meldwijzer-door"
+ROUTE_FIELDS = frozenset(RouteRequest.__dataclass_fields__)
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, or an ApiError saying what is wrong with it."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        raise ApiError(415, "unsupported_media_type")
+    body = await request.body()
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "bad_json") from exc
+    if not isinstance(data, dict):
+        raise ApiError(422, "not_an_object")
+    return data
+
+
+def query_language(request: Request) -> str | None:
+    """?lang= when given (nl or en), else None; anything else is refused."""
+    lang = request.query_params.get("lang")
+    if lang is not None and lang not in LANGUAGES:
+        raise ApiError(422, "bad_lang")
+    return lang
+
+
+class Api:
+    """The handlers, bound to the services of one process."""
+
+    def __init__(self, services: Services, telegram_mode: str = "off") -> None:
+        self.services = services
+        self.settings = services.settings
+        self.telegram_mode = telegram_mode
+
+    def door(self, request: Request) -> str:
+        """'web' for the page's own calls, 'api' for everyone else."""
+        return "web" if request.headers.get(DOOR_HEADER) == "web" else "api"
+
+    def parse_route(self, data: dict[str, Any]) -> RouteRequest:
+        """Check a /api/route body field by field."""
+        for key in data:
+            if key not in ROUTE_FIELDS:
+                raise ApiError(422, "unknown_field", field=key)
+        text, lang, situation = data.get("text"), data.get("lang"), data.get("situation")
+        if lang is not None and lang not in LANGUAGES:
+            raise ApiError(422, "bad_lang")
+        if situation is not None:
+            kaart = self.services.router.meldkaart
+            if not isinstance(situation, str) or situation not in kaart.situations:
+                raise ApiError(422, "unknown_situation")
+            if not kaart.situations[situation].is_report:
+                raise ApiError(422, "unknown_situation")
+            return RouteRequest(None, lang, situation)
+        if text is None:
+            raise ApiError(422, "missing_text")
+        if not isinstance(text, str):
+            raise ApiError(422, "text_not_text")
+        if not text.strip():
+            raise ApiError(422, "text_empty")
+        if len(text) > self.settings.max_text_chars:
+            raise ApiError(422, "text_too_long", limit=self.settings.max_text_chars)
+        return RouteRequest(text, lang, None)
+
+    async def route(self, request: Request) -> Response:
+        """POST /api/route: where to report what the text describes."""
+        data = await read_json_object(request)
+        explicit = data.get("lang") if data.get("lang") in LANGUAGES else None
+        request.state.lang = explicit
+        ask = self.parse_route(data)
+        router = self.services.router
+        result: RouteResult
+        if ask.situation is not None:
+            result = answer_option(router, ask.situation)
+            lang = ask.lang or "nl"
+        else:
+            result = router.route(ask.text or "")
+            lang = ask.lang or normalise_language(result.language)
+        card = build_card(result, router.meldkaart, lang)
+        question = Question(
+            situation=result.situation,
+            channel=result.channel,
+            emergency=result.emergency,
+            language=lang,
+            door=self.door(request),
+        )
+        return JSONResponse(
+            route_answer(result, card), background=BackgroundTask(self.count, question)
+        )
+
+    async def count(self, question: Question) -> None:
+        """Add the question to the anonymous counters; a counting failure never fails an answer."""
+        try:
+            await self.services.stats.record(question)
+        except Exception as exc:  # counted after the answer left: log the kind, nothing else
+            log.warning("could not count a question: %s", type(exc).__name__)
+
+    async def channels(self, request: Request) -> Response:
+        """GET /api/channels: every channel with its verified contacts."""
+        lang = query_language(request) or request_language(request.headers, request.query_params)
+        kaart = self.services.router.meldkaart
+        blocks = [channel_block(channel, lang) for channel in kaart.channels.values()]
+        return JSONResponse({"language": lang, "channels": [asdict(b) for b in blocks]})
+
+    async def healthz(self, request: Request) -> Response:
+        """GET /healthz: the service answers and its database too."""
+        try:
+            await self.services.db.fetchone("SELECT 1")
+            database = "ok"
+        except Exception as exc:
+            log.warning("health check: database unavailable (%s)", type(exc).__name__)
+            database = "unavailable"
+        ok = database == "ok"
+        body = {
+            "status": "ok" if ok else "degraded",
+            "version": __version__,
+            "database": database,
+            "telegram": self.telegram_mode,
+        }
+        return JSONResponse(body, status_code=200 if ok else 503)

@@ -1,0 +1,107 @@
+"""The ASGI app: the JSON API, the chat page, the docs and, in webhook mode, Telegram's door."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.services import Services
+from bot.web.api import DOOR_HEADER, Api
+from bot.web.errors import ApiError, error_response, request_language
+from bot.web.middleware import AccessLog, BodyLimit, CatchAll, RateLimit, SecurityHeaders
+from bot.web.openapi import Endpoint, build_openapi, core_endpoints
+from bot.web.page import STATIC_DIR, Pages
+from bot.web.ratelimit import RateLimiter
+from bot.web.webhook import WEBHOOK_MAX_BODY, Webhook, webhook_path
+
+RATE_LIMITED_PATHS = ("/api/", "/spreekuren/")
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def create_app(services: Services, telegram_app: Any = None) -> Starlette:
+    """The whole HTTP service on SERVICES; TELEGRAM_APP gets the webhook route in webhook mode."""
+    settings = services.settings
+    webhook = telegram_app is not None and settings.webhook_url is not None
+    telegram_mode = "off" if telegram_app is None else ("webhook" if webhook else "polling")
+    api = Api(services, telegram_mode)
+    pages = Pages(settings.max_text_chars)
+    endpoints: list[Endpoint] = core_endpoints()
+    document = build_openapi(settings, services.router.meldkaart, endpoints)
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(document)
+
+    routes: list[BaseRoute] = [
+        Route("/", pages.index, methods=["GET"]),
+        Route("/docs", pages.docs, methods=["GET"]),
+        Route("/i18n/{lang}.json", pages.texts, methods=["GET"]),
+        Route("/api/route", api.route, methods=["POST"]),
+        Route("/api/channels", api.channels, methods=["GET"]),
+        Route("/healthz", api.healthz, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    hook_path = None
+    if webhook:
+        hook_path = webhook_path(settings.webhook_url or "")
+        hook = Webhook(telegram_app, settings.webhook_secret)
+        routes.append(Route(hook_path, hook.receive, methods=["POST"]))
+
+    def body_limit(path: str) -> int:
+        return WEBHOOK_MAX_BODY if path == hook_path else settings.max_body_bytes
+
+    middleware = [
+        Middleware(AccessLog),
+        Middleware(SecurityHeaders),
+        Middleware(CatchAll),
+    ]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["content-type", DOOR_HEADER],
+                max_age=600,
+            )
+        )
+    middleware += [
+        Middleware(
+            RateLimit,
+            limiter=RateLimiter(settings.rate_limit_per_minute),
+            watched=RATE_LIMITED_PATHS,
+        ),
+        Middleware(BodyLimit, limit_for=body_limit),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+    )
+    app.state.services = services
+    app.state.openapi = document
+    return app
+
+
+def _language(request: Request) -> str:
+    explicit = getattr(request.state, "lang", None)
+    return request_language(request.headers, request.query_params, explicit)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(_language(request), exc.status, exc.code, exc.headers, **exc.values)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "bad_request")
+    return error_response(_language(request), exc.status_code, code, exc.headers)

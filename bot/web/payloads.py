@@ -1,0 +1,72 @@
+"""The API's request and response payloads as typed dataclasses; the OpenAPI schema reads them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from bot.answers import AnswerCard, ChannelBlock, render_text
+from bot.routing import RouteResult
+
+Language = Literal["nl", "en"]
+
+
+@dataclass(frozen=True)
+class RouteRequest:
+    """A resident's message, or the situation they picked from the options of an earlier answer."""
+
+    text: str | None = field(
+        default=None, metadata={"doc": "what happened, in the resident's own words"}
+    )
+    lang: Language | None = field(
+        default=None, metadata={"doc": "answer language; default: the language of the text"}
+    )
+    situation: str | None = field(
+        default=None, metadata={"doc": "a situation id from the options of an earlier answer"}
+    )
+
+
+@dataclass(frozen=True)
+class RouteAnswer:
+    """The route result of the CLI contract, the answer card and the card as plain text."""
+
+    channel: str | None = field(metadata={"doc": "channel id; null when the router does not guess"})
+    situation: str | None = field(metadata={"doc": "situation id of the meldkaart"})
+    alternatives: list[str] = field(metadata={"doc": "other channel ids worth knowing"})
+    emergency: bool = field(metadata={"doc": "true: call 112 now"})
+    confidence: float
+    language: str = field(metadata={"doc": "the language the text was written in"})
+    card: AnswerCard = field(metadata={"doc": "the answer, with every channel's details"})
+    text: str = field(metadata={"doc": "the card as plain text, to paste into an e-mail"})
+
+
+@dataclass(frozen=True)
+class ChannelList:
+    """Every channel with its verified contacts, hours and what to expect."""
+
+    language: Language
+    channels: list[ChannelBlock]
+
+
+@dataclass(frozen=True)
+class Health:
+    """Whether the service and its database answer."""
+
+    status: Literal["ok", "degraded"]
+    version: str
+    database: Literal["ok", "unavailable"]
+    telegram: Literal["off", "polling", "webhook"]
+
+
+@dataclass(frozen=True)
+class ErrorBody:
+    """Every error: a stable code and a clear message in Dutch or English."""
+
+    error: str = field(metadata={"doc": "stable error code, e.g. text_too_long"})
+    message: str = field(metadata={"doc": "what went wrong and what to do, for people"})
+    language: Language
+
+
+def route_answer(result: RouteResult, card: AnswerCard) -> dict[str, Any]:
+    """The /api/route body: the CLI contract plus the card and its plain text."""
+    return {**result.to_json(), "card": asdict(card), "text": render_text(card)}
