@@ -73,6 +73,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check the meldkaart and knowledge files; print every problem with file and line."""
+    from bot.knowledge import load as load_knowledge
     from bot.meldkaart import load
 
     folder = Path(args.rules) if args.rules else None
@@ -80,6 +81,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(
         f"meldkaart ok: {len(kaart.channels)} channels, {len(kaart.situations)} situations, "
         f"{len(kaart.danger.kinds)} danger kinds"
+    )
+    knowledge = load_knowledge(channel_ids=kaart.channels)
+    print(
+        f"knowledge ok: {len(knowledge.areas)} areas, {len(knowledge.buurten)} buurten, "
+        f"{len(knowledge.postcodes)} postcodes"
     )
     return EXIT_OK
 
@@ -99,12 +105,64 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_area(args: argparse.Namespace) -> int:
     """Look up the area team for a postcode or buurt."""
-    raise UsageError("area lookup is not available yet")
+    from bot.areacard import build_area_card, render_area_text
+    from bot.areas import AreaDirectory, AreaNotFound
+    from bot.config import Settings
+
+    directory = AreaDirectory.load(db=Settings.from_env().db_path)
+    try:
+        result = directory.lookup(args.query)
+    except AreaNotFound as exc:
+        raise UsageError(exc.message(args.lang)) from exc
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        print(render_area_text(build_area_card(result, directory), args.lang))
+    return EXIT_OK
 
 
 def cmd_import_cbs(args: argparse.Namespace) -> int:
     """Import the CBS PC6 -> buurt file as the exact postcode table."""
-    raise UsageError("the CBS import is not available yet")
+    import asyncio
+
+    from bot.cbs import find_buurten_file, read_cbs, store
+    from bot.config import Settings
+    from bot.knowledge import load as load_knowledge
+    from bot.storage import Database
+
+    pc6_file = Path(args.pc6_file)
+    if not pc6_file.is_file():
+        raise UsageError(f"{pc6_file}: no such file")
+    buurten_file = Path(args.buurten) if args.buurten else find_buurten_file(pc6_file)
+    if buurten_file is None or not buurten_file.is_file():
+        raise UsageError(
+            f"no buurt name table (buurt_YYYY.csv) found beside {pc6_file}: pass --buurten FILE"
+        )
+    result = read_cbs(pc6_file, buurten_file, load_knowledge())
+    if not result.addresses:
+        raise UsageError(f"{pc6_file}: no addresses of gemeente 0935 (Maastricht) in this file")
+    for unknown in result.unknown:
+        print(
+            f"meldwijzer: unknown buurt {unknown.code} '{unknown.name or '(no name)'}' "
+            f"({unknown.addresses} addresses): not imported; add it to knowledge/buurten.csv",
+            file=sys.stderr,
+        )
+    db_path = Settings.from_env().db_path
+
+    async def _store() -> int:
+        db = await Database.open(db_path)
+        try:
+            return await store(db, result, pc6_file.name)
+        finally:
+            await db.close()
+
+    stored = asyncio.run(_store())
+    skipped = f", {result.skipped_pc6} left to the PC4 table" if result.skipped_pc6 else ""
+    print(
+        f"imported CBS {result.year or '?'} into {db_path}: {result.addresses} addresses of "
+        f"Maastricht, {stored} postcodes (PC6), {len(result.buurten)} buurten{skipped}"
+    )
+    return EXIT_OK
 
 
 # -- run (issues 4 and 7) ---------------------------------------------------------------------

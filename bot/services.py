@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.areas import AreaDirectory
 from bot.config import Settings
 from bot.routing import Router, default_router
 from bot.stats import Stats
@@ -18,6 +19,7 @@ class Services:
     router: Router
     db: Database
     stats: Stats
+    areas: AreaDirectory
 
     async def close(self) -> None:
         """Close the database."""
@@ -29,4 +31,7 @@ async def open_services(settings: Settings | None = None, router: Router | None 
     settings = settings or Settings.from_env()
     router = router or default_router()
     db = await Database.open(settings.db_path)
-    return Services(settings=settings, router=router, db=db, stats=Stats(db, settings))
+    return Services(
+        settings=settings, router=router, db=db, stats=Stats(db, settings),
+        areas=AreaDirectory.load(db=settings.db_path),
+    )
