@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.meldkaart import DangerRules
+from bot.meldkaart import Cue, DangerRules
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,17 @@ class Danger:
     certain: bool
 
 
-def check(normalised: str, rules: DangerRules) -> Danger | None:
-    """The first acute danger in NORMALISED text, or None."""
+# Cues in these languages always apply (Maastricht messages mix them); German and French cues
+# only when the message is German or French ("hier" is 'here' in Dutch, 'yesterday' in French).
+_ALWAYS = frozenset({"any", "nl", "en", "li"})
+
+
+def _any(cues: tuple[Cue, ...], text: str, lang: str) -> bool:
+    return any((c.lang in _ALWAYS or c.lang == lang) and c.pattern.search(text) for c in cues)
+
+
+def check(normalised: str, rules: DangerRules, lang: str = "nl") -> Danger | None:
+    """The first acute danger in NORMALISED text (written in LANG), or None."""
     text = f" {normalised} "
     matching = [
         kind
@@ -34,10 +43,10 @@ def check(normalised: str, rules: DangerRules) -> Danger | None:
     ]
     if not matching:
         return None
-    if any(p.search(text) for p in rules.calm_cues):
+    if _any(rules.calm_cues, text, lang):
         return None
-    now = any(p.search(text) for p in rules.now_cues)
-    past = any(p.search(text) for p in rules.past_cues)
+    now = _any(rules.now_cues, text, lang)
+    past = _any(rules.past_cues, text, lang)
     unsure: Danger | None = None
     for kind in matching:
         if now:

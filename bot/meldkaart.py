@@ -107,6 +107,7 @@ class Situation:
     alternatives: tuple[str, ...]
     phrases: dict[str, tuple[str, ...]]
     keywords: dict[str, tuple[str, ...]]
+    context: dict[str, tuple[str, ...]] = field(default_factory=dict)  # weak supporting words
     followup: FollowUp | None = None
     reply: Text | None = None  # for info entries: what the bot says instead of a channel
 
@@ -136,13 +137,21 @@ class DangerKind:
 
 
 @dataclass(frozen=True)
+class Cue:
+    """A time cue and the language it is written in (cues are language-bound: 'hier')."""
+
+    lang: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
 class DangerRules:
     """The emergency layer's data: kinds and the time cues that make a crime acute or past."""
 
     kinds: tuple[DangerKind, ...]
-    now_cues: tuple[re.Pattern[str], ...]
-    past_cues: tuple[re.Pattern[str], ...]
-    calm_cues: tuple[re.Pattern[str], ...]
+    now_cues: tuple[Cue, ...]
+    past_cues: tuple[Cue, ...]
+    calm_cues: tuple[Cue, ...]
 
 
 @dataclass(frozen=True)
@@ -153,6 +162,7 @@ class Meldkaart:
     themes: dict[str, Theme]
     situations: dict[str, Situation]
     danger: DangerRules
+    anonymous_situation: str | None = None  # matched as well: the wish to stay anonymous
     source_dir: Path = field(default=ROUTING_RULES_DIR)
 
     def situation(self, situation_id: str) -> Situation:
@@ -179,9 +189,10 @@ def load(folder: Path = ROUTING_RULES_DIR) -> Meldkaart:
     channels = checker.channels(raw["channels.yaml"])
     themes, situations = checker.meldkaart(raw["meldkaart.yaml"], channels)
     danger = checker.danger(raw["danger.yaml"], situations)
+    anonymous = checker.anonymous_situation(raw["meldkaart.yaml"], situations)
     if problems:
         raise DataError(problems)
-    return Meldkaart(channels, themes, situations, danger, folder)
+    return Meldkaart(channels, themes, situations, danger, anonymous, folder)
 
 
 class _Checker:
@@ -242,10 +253,13 @@ class _Checker:
             )
         return source, confidence
 
-    def word_lists(self, file: str, node: LineDict, key: str, where: str) -> dict[str, tuple[str, ...]]:
+    def word_lists(
+        self, file: str, node: LineDict, key: str, where: str, required: bool = True
+    ) -> dict[str, tuple[str, ...]]:
         value = node.get(key)
         if value is None:
-            self.fail(file, node.line, f"{where}: '{key}' is missing")
+            if required:
+                self.fail(file, node.line, f"{where}: '{key}' is missing")
             return {}
         sub = self.mapping(file, value, f"{where}.{key}", node.line_of(key))
         if sub is None:
@@ -260,7 +274,7 @@ class _Checker:
                 continue
             lists[lang] = tuple(i.strip() for i in items)
         for lang in LANGS:
-            if not lists.get(lang):
+            if required and not lists.get(lang):
                 self.fail(file, sub.line, f"{where}.{key}: missing translation '{lang}'")
         return lists
 
@@ -376,6 +390,7 @@ class _Checker:
                     )
             phrases = self.word_lists(file, entry, "phrases", where)
             keywords = self.word_lists(file, entry, "keywords", where)
+            context = self.word_lists(file, entry, "context", where, required=False)
             if entry.get("followup") is not None:
                 node = self.mapping(file, entry["followup"], f"{where}.followup", entry.line_of("followup"))
                 if node is not None:
@@ -390,6 +405,7 @@ class _Checker:
                     alternatives=tuple(str(a) for a in alternatives),
                     phrases=phrases,
                     keywords=keywords,
+                    context=context,
                     reply=reply,
                 )
         for _entry, ident, node in pending_followups:
@@ -397,6 +413,17 @@ class _Checker:
             if followup and ident in situations:
                 situations[ident] = _replace_followup(situations[ident], followup)
         return themes, situations
+
+    def anonymous_situation(self, doc: Any, situations: dict[str, Situation]) -> str | None:
+        """The situation that signals a wish for anonymity (rule 3 of the routing policy)."""
+        file = "meldkaart.yaml"
+        if not isinstance(doc, LineDict) or doc.get("anonymous_situation") is None:
+            return None
+        ident = str(doc["anonymous_situation"])
+        if ident not in situations:
+            self.fail(file, doc.line_of("anonymous_situation"), f"anonymous_situation: unknown situation '{ident}'")
+            return None
+        return ident
 
     def followup(
         self, file: str, node: LineDict, where: str, situations: dict[str, Situation]
@@ -426,7 +453,9 @@ class _Checker:
             return DangerRules((), (), (), ())
         cues = {}
         for key in ("now_cues", "past_cues", "calm_cues"):
-            cues[key] = self.patterns(file, top, key, "cues")
+            cues[key] = tuple(
+                Cue(lang, pattern) for lang, pattern in self.patterns_by_language(file, top, key, "cues")
+            )
         kinds = []
         seen: dict[str, int] = {}
         for entry in self.entries(file, doc, "kinds"):
@@ -448,11 +477,17 @@ class _Checker:
         return DangerRules(tuple(kinds), cues["now_cues"], cues["past_cues"], cues["calm_cues"])
 
     def patterns(self, file: str, node: LineDict, key: str, where: str) -> tuple[re.Pattern[str], ...]:
-        """Regexes per language; written against normalised text (lower case, no accents)."""
+        """Regexes of every language; written against normalised text (lower case, no accents)."""
+        return tuple(p for _lang, p in self.patterns_by_language(file, node, key, where))
+
+    def patterns_by_language(
+        self, file: str, node: LineDict, key: str, where: str
+    ) -> list[tuple[str, re.Pattern[str]]]:
+        """Regexes with their language."""
         value = node.get(key)
         sub = self.mapping(file, value, f"{where}.{key}", node.line_of(key))
         if sub is None:
-            return ()
+            return []
         compiled = []
         for lang, items in sub.items():
             if lang not in LANGS + EXTRA_LANGS + ("any",):
@@ -463,10 +498,10 @@ class _Checker:
                 continue
             for item in items:
                 try:
-                    compiled.append(re.compile(str(item)))
+                    compiled.append((str(lang), re.compile(str(item))))
                 except re.error as exc:
                     self.fail(file, sub.line_of(lang), f"{where}.{key}.{lang}: bad pattern '{item}': {exc}")
-        return tuple(compiled)
+        return compiled
 
 
 def _replace_followup(situation: Situation, followup: FollowUp) -> Situation:

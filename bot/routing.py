@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -25,10 +25,12 @@ from bot.paths import ROUTING_RULES_DIR
 from bot.textnorm import STOP_WORDS, detect_language, normalise, stem, stems, words
 
 KEYWORD_WEIGHT = 1.0
+CONTEXT_WEIGHT = 0.4  # supporting words ("kinderen", "nacht"): help, but never decide alone
 PHRASE_WEIGHT = 0.35
 COMPOUND_FACTOR = 0.8  # a keyword found inside a longer word ("vuilnis" in "vuilniszakken")
 FUZZY_FACTOR = 0.8  # a keyword found through a spelling slip
 FUZZY_CUTOFF = 86
+MULTI_WORD_BONUS = 0.5  # extra weight per extra content word in a key word group
 MIN_COMPOUND = 4
 FLOOR = 1.0  # below this score the router does not guess
 CLOSE = 0.8  # second-best channel at 80 % of the best: show both
@@ -80,6 +82,7 @@ class _Index:
     compounds: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
     surface: list[str] = field(default_factory=list)
     surface_stem: dict[str, str] = field(default_factory=dict)
+    position: dict[str, int] = field(default_factory=dict)
 
 
 class Router:
@@ -104,7 +107,7 @@ class Router:
         scores = self._score(tokens)
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
 
-        found = danger_check.check(norm, self.meldkaart.danger)
+        found = danger_check.check(norm, self.meldkaart.danger, lang)
         if found is not None:
             return self._emergency(found, ranked, lang)
 
@@ -120,6 +123,7 @@ class Router:
             return RouteResult(None, None, (), False, _confidence(best_report, None), lang)
 
         best = self._index.entries[best_report[0]]
+        best = self._anonymous_variant(best, scores)
         rivals = _rivals(best, reports, self._index.entries)
         alternatives = list(best.alternatives)
         choices: list[str] = []
@@ -138,6 +142,20 @@ class Router:
             language=lang,
             choices=tuple(choices[:2]),
         )
+
+    def _anonymous_variant(self, best: Situation, scores: dict[int, float]) -> Situation:
+        """Policy rule 3: a crime the resident wants to report anonymously goes to M. first."""
+        anonymous_id = self.meldkaart.anonymous_situation
+        if anonymous_id is None or best.id == anonymous_id:
+            return best
+        anonymous = self.meldkaart.situation(anonymous_id)
+        position = self._index.position.get(anonymous_id)
+        wish = scores.get(position, 0.0) if position is not None else 0.0
+        if wish < FLOOR or anonymous.channel not in best.alternatives:
+            return best
+        ordered = dict.fromkeys([best.channel, *best.alternatives])
+        alternatives = tuple(c for c in ordered if c and c != anonymous.channel)
+        return replace(best, channel=anonymous.channel, alternatives=alternatives)
 
     def _emergency(
         self, found: danger_check.Danger, ranked: list[tuple[int, float]], lang: str
@@ -164,16 +182,19 @@ class Router:
 
     def _score(self, tokens: list[str]) -> dict[int, float]:
         index = self._index
-        content = [w for w in tokens if w not in STOP_WORDS]
         hits: dict[tuple[int, object], float] = {}
         positions: dict[str, list[int]] = defaultdict(list)
-        for pos, word in enumerate(content):
+        for pos, word in enumerate(tokens):
             forms = stems(word)
-            matched = False
             for form in forms:
                 positions[form].append(pos)
+            if word in STOP_WORDS:
+                continue  # a stop word counts only inside a multi-word key word
+            # One word counts once per situation, whichever of its stems matched.
+            matched = False
+            for form in forms:
                 for entry, weight in index.unigrams.get(form, ()):
-                    key = (entry, form)
+                    key = (entry, word)
                     hits[key] = max(hits.get(key, 0.0), weight)
                     matched = True
             if not matched:
@@ -184,7 +205,7 @@ class Router:
                     form = index.surface_stem[fixed]
                     positions[form].append(pos)
                     for entry, weight in index.unigrams.get(form, ()):
-                        key = (entry, form)
+                        key = (entry, word)
                         hits[key] = max(hits.get(key, 0.0), weight * FUZZY_FACTOR)
         for term in index.multi:
             if _sequence_present(term.stems, positions):
@@ -207,7 +228,7 @@ class Router:
                 if end - start == n:
                     continue
                 for entry, weight in compounds.get(word[start:end], ()):
-                    key = (entry, "compound:" + word[start:end])
+                    key = (entry, word)
                     hits[key] = max(hits.get(key, 0.0), weight * COMPOUND_FACTOR)
                     found = True
         return found
@@ -235,14 +256,19 @@ def _confidence(best: tuple[int, float] | None, second: float | None) -> float:
 
 
 def _sequence_present(term: tuple[str, ...], positions: dict[str, list[int]]) -> bool:
-    """All stems of TERM occur, in order, each within three words of the one before."""
-    previous = -1
-    for s in term:
-        candidates = [p for p in positions.get(s, ()) if p > previous and (previous < 0 or p - previous <= 3)]
-        if not candidates:
-            return False
-        previous = candidates[0]
-    return True
+    """All stems of TERM occur in order, each at most two words after the one before."""
+    starts = positions.get(term[0], ())
+    return any(_follows(term, 1, start, positions) for start in starts)
+
+
+def _follows(term: tuple[str, ...], i: int, previous: int, positions: dict[str, list[int]]) -> bool:
+    if i == len(term):
+        return True
+    return any(
+        _follows(term, i + 1, p, positions)
+        for p in positions.get(term[i], ())
+        if previous < p <= previous + 3
+    )
 
 
 @cache
@@ -259,31 +285,41 @@ def _build_index(kaart: Meldkaart) -> _Index:
     """Index every matchable entry: reports (not 112: only the danger check sends there) and info."""
     entries = [s for s in kaart.situations.values() if s.channel != "112"]
     index = _Index(entries)
+    index.position = {entry.id: i for i, entry in enumerate(entries)}
     raw_terms: list[_Term] = []
     surface: set[str] = set()
+    sources = (("keywords", KEYWORD_WEIGHT), ("context", CONTEXT_WEIGHT), ("phrases", PHRASE_WEIGHT))
     for i, entry in enumerate(entries):
-        for source, weight in ((entry.keywords, KEYWORD_WEIGHT), (entry.phrases, PHRASE_WEIGHT)):
-            for lang, items in source.items():
+        for field_name, weight in sources:
+            for lang, items in getattr(entry, field_name).items():
                 for item in items:
-                    content = [w for w in words(normalise(item)) if w not in STOP_WORDS]
+                    all_words = words(normalise(item))
+                    content = [w for w in all_words if w not in STOP_WORDS]
                     if not content:
                         continue
-                    stemmed = tuple(stem(w, lang) for w in content)
-                    if weight == KEYWORD_WEIGHT:
-                        raw_terms.append(_Term(stemmed, weight, i))
-                        if len(content) == 1 and len(content[0]) >= MIN_COMPOUND:
-                            index.compounds[content[0]].append((i, weight))
-                        for w, s in zip(content, stemmed, strict=True):
-                            if len(w) >= 5:
-                                surface.add(w)
-                                index.surface_stem[w] = s
-                    else:
-                        raw_terms.extend(_Term((s,), weight, i) for s in stemmed)
-    # IDF: a term shared by many situations says little about any one of them.
-    df: dict[tuple[str, ...], set[int]] = defaultdict(set)
+                    if field_name == "phrases":
+                        raw_terms.extend(_Term((stem(w, lang),), weight, i) for w in content)
+                        continue
+                    # A key word group keeps its stop words: "dood wil", "geen stroom". It is
+                    # more specific than any one of its words, by the number of content words.
+                    group = all_words if len(all_words) > 1 else content
+                    bonus = 1 + MULTI_WORD_BONUS * (len(content) - 1) if len(group) > 1 else 1.0
+                    raw_terms.append(_Term(tuple(stem(w, lang) for w in group), weight * bonus, i))
+                    if len(group) == 1 and len(group[0]) >= MIN_COMPOUND:
+                        index.compounds[group[0]].append((i, weight))
+                    for w in content:
+                        if len(w) >= 5:
+                            surface.add(w)
+                            index.surface_stem[w] = stem(w, lang)
+    # IDF over channels: a term that points to many channels says little about any one of them.
+    # (Info entries count as a channel of their own.)
+    def channel_of(entry: int) -> str:
+        return entries[entry].channel or f"info:{entries[entry].id}"
+
+    df: dict[tuple[str, ...], set[str]] = defaultdict(set)
     for term in raw_terms:
-        df[term.stems].add(term.entry)
-    n = len(entries)
+        df[term.stems].add(channel_of(term.entry))
+    n = len({channel_of(i) for i in range(len(entries))})
     best: dict[tuple[int, tuple[str, ...]], float] = {}
     for term in raw_terms:
         idf = math.log(1 + n / len(df[term.stems]))
@@ -295,7 +331,7 @@ def _build_index(kaart: Meldkaart) -> _Index:
         else:
             index.multi.append(_Term(stems_, weight, entry))
     for key, postings in list(index.compounds.items()):
-        idf = math.log(1 + n / len({e for e, _ in postings}))
+        idf = math.log(1 + n / len({channel_of(e) for e, _ in postings}))
         index.compounds[key] = [(e, w * idf) for e, w in postings]
     index.surface = sorted(surface)
     return index
