@@ -224,40 +224,34 @@ class Suppressed:
     totals: list[Figure]
 
 
-TotalSpec = Sequence[Iterable[int]]  # one or more groups of cell indices, each summing to the total
-
-
-def suppress(cells: Sequence[int], k: int, totals: Iterable[TotalSpec] = ()) -> Suppressed:
+def suppress(cells: Sequence[int], k: int, totals: Iterable[Iterable[int]] = ()) -> Suppressed:
     """Apply small-cell suppression to one table: its cells and the totals published with it.
 
     The rule (the only one; every door and report calls this):
     1. A cell with a count from 1 to k-1 is hidden and shown as "<k". Zero is shown as 0.
-    2. A total is shown exactly only when every cell it adds up is shown. Otherwise it is
-       hidden and shown as the range that follows from the visible cells alone: the shown cells
-       plus 1 to k-1 for each hidden one. A total that is published as the sum of several
-       breakdowns (e.g. an area's questions = its situations = its postcodes = its hours) lists
-       each breakdown as a group; it is exact only when no group hides a cell, and its range is
-       the narrowest the groups give.
+    2. A total (given as the indices of the cells it adds up) is shown exactly only when every
+       one of those cells is shown. Otherwise it is hidden and shown as the range that follows
+       from the visible cells alone: their sum plus 1 to k-1 for each hidden cell.
     Every exact total is then a sum of exact cells and every range is computable from the
-    shown cells, so nothing printed reveals more about a hidden cell than "<k". (Hiding only
-    totals with exactly one hidden cell is not enough: two hidden cells of 1 under a total are
-    found from the remainder 2, and two totals sharing hidden cells can pin them down.)
+    shown cells, so nothing printed narrows a hidden cell below "1 to k-1". Hiding only totals
+    with exactly one hidden cell is not enough: under a total of 12, cells "10, <5, <5" are
+    10, 1 and 1, and two totals sharing hidden cells can pin them down.
+    A table must be the only breakdown of its totals in one output: a second breakdown that
+    shows every cell would give the total away (the report lists postcodes without a total and
+    draws hours in colour bands for this reason).
     """
     k = max(1, k)
     shown_cells = [_cell(count, k) for count in cells]
     shown_totals: list[Figure] = []
-    for spec in totals:
-        groups = [list(group) for group in spec]
-        if not groups:
-            raise ValueError("a total needs at least one group of cells")
-        sums = {sum(cells[i] for i in group) for group in groups}
-        if len(sums) != 1:
-            raise ValueError("the groups of one total must add up to the same number")
-        value = sums.pop()
-        if all(not shown_cells[i].hidden for group in groups for i in group):
-            shown_totals.append(Figure(value, value, value, k))
+    for total in totals:
+        group = list(total)
+        value = sum(cells[i] for i in group)
+        visible = sum(shown_cells[i].exact or 0 for i in group)
+        hidden = sum(1 for i in group if shown_cells[i].hidden)
+        if hidden:
+            shown_totals.append(Figure(None, visible + hidden, visible + hidden * (k - 1), k))
         else:
-            shown_totals.append(_range(groups, shown_cells, k))
+            shown_totals.append(Figure(value, value, value, k))
     return Suppressed(shown_cells, shown_totals)
 
 
@@ -269,22 +263,9 @@ def _cell(count: int, k: int) -> Figure:
     return Figure(count, count, count, k)
 
 
-def _range(groups: list[list[int]], shown: list[Figure], k: int) -> Figure:
-    """The narrowest range the visible cells of every group allow (never the true value)."""
-    low, high = 0, None
-    for group in groups:
-        visible = sum(shown[i].exact or 0 for i in group)
-        hidden = sum(1 for i in group if shown[i].hidden)
-        low = max(low, visible + hidden)
-        top = visible + hidden * (k - 1)
-        high = top if high is None else min(high, top)
-    assert high is not None
-    return Figure(None, low, max(low, high), k)
-
-
 def suppress_counts(counts: Sequence[Count], k: int) -> tuple[list[Figure], Figure]:
     """The cells of a query and their grand total, suppressed together."""
-    result = suppress([c.count for c in counts], k, [[range(len(counts))]])
+    result = suppress([c.count for c in counts], k, [range(len(counts))])
     return result.cells, result.totals[0]
 
 
