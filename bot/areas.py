@@ -38,6 +38,7 @@ __all__ = [
 
 NEAR_KM = 2.5  # a location further than this from every Maastricht PC4 centroid is outside
 MAX_QUERY = 80  # longer input is not a postcode or a buurt name
+MAX_SLIPS = 2  # letters a typed buurt name may be off by (one for names of 5 letters or fewer)
 # "6221 AB", "6221ab", "6221-AB", "6221", optionally followed by a house number ("6221 AB 12a").
 _POSTCODE = re.compile(
     r"^(?P<pc4>[0-9]{4})(?:\s*-?\s*(?P<letters>[a-z]{2}))?"
@@ -319,20 +320,25 @@ class AreaDirectory:
         found = self._names.get(key)
         if found is not None:
             return self._named(query, [found])
-        limit = 1 if len(key) <= 5 else 2
-        hits = process.extract(
-            key,
-            self._choices,
-            scorer=Levenshtein.distance,
-            processor=utils.default_process,
-            score_cutoff=limit,
-            limit=8,
-        )
+        if len(key) < 3:
+            raise AreaNotFound(query)
+        hits = [
+            (choice, distance)
+            for choice, distance, _ in process.extract(
+                key,
+                self._choices,
+                scorer=Levenshtein.distance,
+                processor=utils.default_process,
+                score_cutoff=MAX_SLIPS,
+                limit=16,
+            )
+            if distance <= _slips_allowed(choice)
+        ]
         if not hits:
             raise AreaNotFound(query)
-        best = min(distance for _, distance, _ in hits)
+        best = min(distance for _, distance in hits)
         named = list(
-            dict.fromkeys(self._names[choice] for choice, distance, _ in hits if distance == best)
+            dict.fromkeys(self._names[choice] for choice, distance in hits if distance == best)
         )
         return self._named(query, named)
 
@@ -344,6 +350,11 @@ class AreaDirectory:
         return self._answer(
             query, None, [(n.buurt, n.area) for n in buurten if n.buurt], exact=False
         )
+
+
+def _slips_allowed(name: str) -> int:
+    """How many letters a typed name may differ from NAME (folded): short names allow one."""
+    return 1 if len(name) <= 5 else MAX_SLIPS
 
 
 def _replace(result: AreaResult, **changes: object) -> AreaResult:
