@@ -174,7 +174,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     if settings.telegram_token:
-        raise UsageError("the Telegram bot is not available yet")
+        import asyncio
+
+        from bot.config import ConfigError
+        from bot.telegram import runner
+
+        runner.configure_logging()
+        try:
+            asyncio.run(runner.run(settings))
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from exc
+        return EXIT_OK
     from bot.chat import run_console
 
     return run_console(sys.stdin, sys.stdout, lang=None)

@@ -1,0 +1,56 @@
+"""What a chat keeps between messages: its language and chosen area, nothing else.
+
+Any door with a persistent conversation (the Telegram bot) reads and writes these through here;
+`forget` removes every trace of a chat (/stop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.storage import Database
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """The stored settings of one chat; None where nothing was chosen."""
+
+    chat_id: int
+    language: str | None = None
+    area: str | None = None
+    buurt: str | None = None
+
+
+async def get(db: Database, chat_id: int) -> ChatSettings:
+    """The settings of CHAT_ID (empty settings when the chat chose nothing)."""
+    row = await db.fetchone(
+        "SELECT language, area, buurt FROM chat_settings WHERE chat_id = ?", (chat_id,)
+    )
+    if row is None:
+        return ChatSettings(chat_id)
+    return ChatSettings(chat_id, row["language"], row["area"], row["buurt"])
+
+
+async def set_language(db: Database, chat_id: int, language: str) -> None:
+    """Remember the language the chat chose."""
+    await db.execute(
+        "INSERT INTO chat_settings (chat_id, language) VALUES (?, ?) "
+        "ON CONFLICT(chat_id) DO UPDATE SET language = excluded.language",
+        (chat_id, language),
+    )
+
+
+async def set_area(db: Database, chat_id: int, area: str, buurt: str | None = None) -> None:
+    """Remember the area (and buurt, when known) the chat looked up."""
+    await db.execute(
+        "INSERT INTO chat_settings (chat_id, area, buurt) VALUES (?, ?, ?) "
+        "ON CONFLICT(chat_id) DO UPDATE SET area = excluded.area, buurt = excluded.buurt",
+        (chat_id, area, buurt),
+    )
+
+
+async def forget(db: Database, chat_id: int) -> bool:
+    """Delete everything kept for CHAT_ID; True when there was something to delete."""
+    existed = await db.fetchone("SELECT 1 FROM chat_settings WHERE chat_id = ?", (chat_id,))
+    await db.execute("DELETE FROM chat_settings WHERE chat_id = ?", (chat_id,))
+    return existed is not None

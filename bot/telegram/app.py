@@ -1,0 +1,99 @@
+"""The builder: one python-telegram-bot Application with every handler of the bot.
+
+`build_application(settings, services)` is the only way the bot is made, in production, in the
+tests (against the fake Bot API) and in the benchmark. Start and stop it with bot.telegram.runner.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
+
+from bot.config import Settings
+from bot.i18n import normalise_language, t
+from bot.services import Services
+from bot.telegram import area, resident
+from bot.telegram.context import MEMORY, SERVICES, Context
+from bot.telegram.memory import MessageMemory
+from bot.telegram.ordering import MAX_CONCURRENT, PerChatOrder
+from bot.telegram.outbox import Outbox
+from bot.telegram.plugins import plugin_handlers
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = 10.0  # seconds for one Bot API call before it counts as lost (and is retried)
+FLOOD_RATE = 30.0  # messages per second over all chats: Telegram's broadcast limit
+
+
+def build_application(
+    settings: Settings,
+    services: Services,
+    *,
+    timeout: float = TIMEOUT,
+    flood_rate: float = FLOOD_RATE,
+) -> Application[Any, Context, Any, Any, Any, Any]:
+    """The bot with every handler registered, talking to `settings.telegram_api_url`."""
+    if not settings.telegram_token:
+        raise ValueError("the Telegram bot needs TELEGRAM_BOT_TOKEN")
+    # httpx logs every request URL at INFO, and the URL holds the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    memory = MessageMemory()
+    app = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_api_url)
+        .rate_limiter(Outbox(memory, overall_max_rate=flood_rate))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .context_types(ContextTypes(context=Context))
+        .concurrent_updates(PerChatOrder(MAX_CONCURRENT))
+        .connection_pool_size(MAX_CONCURRENT)
+        .read_timeout(timeout)
+        .write_timeout(timeout)
+        .connect_timeout(timeout)
+        .pool_timeout(timeout)
+        .build()
+    )
+    app.bot_data[SERVICES] = services
+    app.bot_data[MEMORY] = memory
+    app.add_handler(TypeHandler(Update, resident.remember_incoming), group=-1)
+    app.add_handlers(
+        resident.commands(services)
+        + area.handlers(services)
+        + plugin_handlers(services)
+        + resident.fallbacks(services)
+    )
+    app.add_error_handler(on_error)
+    return app
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log what failed (never the person's text) and tell the person kindly."""
+    error = context.error
+    if error is None:
+        return
+    update_id = update.update_id if isinstance(update, Update) else None
+    # Only Telegram's own error texts are logged; any other message might quote user input.
+    detail = str(error) if isinstance(error, TelegramError) else ""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    log.error("update %s failed: %s %s\n%s", update_id, type(error).__name__, detail, frames)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    user = update.effective_user
+    lang = normalise_language(user.language_code if user else None)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, t("telegram.error", lang))
+    except TelegramError as exc:
+        log.warning("could not tell the chat about the failure: %s", type(exc).__name__)

@@ -1,0 +1,283 @@
+"""Cards to Telegram: HTML text (everything from data or people escaped) and inline keyboards.
+
+The answer card comes from bot.answers; this only decides its Telegram markup. Callback data is
+short and typed here (at most 64 bytes, as Telegram allows) and parsed back with `parse_callback`,
+which returns None for anything it did not make.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.answers import AnswerCard, ChannelBlock
+from bot.areacard import AreaCard, render_area_text
+from bot.i18n import t
+from bot.meldkaart import Meldkaart
+
+MAX_MESSAGE = 4096
+MAX_CALLBACK = 64
+
+# Callback data: a short prefix, then the value.
+OPTION = "o"  # o:<situation id>: a choice or follow-up answer
+FEEDBACK = "fb"  # fb:<1|0>:<situation id or ->: the 👍 / 👎 under an answer
+AREA_ASK = "area"  # area:ask: "Wie is mijn wijkteam?"
+WIPE = "wis"  # wis:now: the quick exit
+LANGUAGE = "lang"  # lang:<nl|en>
+SPREEKUREN = "sp"  # sp:<area id>: the spreekuren of an area (issue 5)
+BUURT = "bu"  # bu:<buurt name>: the resident picks a buurt when a postcode spans areas
+QUICK_EXIT_CHANNELS = frozenset({"veilig-thuis"})
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+_EMOJI = {"phone": "📞", "web": "🌐", "app": "📱", "email": "✉️"}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer as Telegram messages: the texts in order, the keyboard under the last."""
+
+    texts: tuple[str, ...]
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+@dataclass(frozen=True)
+class Callback:
+    """Parsed callback data."""
+
+    kind: str
+    value: str
+    flag: bool = False
+
+
+def esc(value: object) -> str:
+    """Text from data or from a person, safe inside Telegram HTML."""
+    return html.escape(str(value), quote=False)
+
+
+def callback(kind: str, value: str, flag: bool | None = None) -> str:
+    """Callback data for a button; raises ValueError past Telegram's 64 bytes."""
+    data = f"{kind}:{int(flag)}:{value}" if flag is not None else f"{kind}:{value}"
+    if len(data.encode("utf-8")) > MAX_CALLBACK:
+        raise ValueError(f"callback data over {MAX_CALLBACK} bytes: {data!r}")
+    return data
+
+
+def parse_callback(data: str | None) -> Callback | None:
+    """The callback behind DATA, or None for data this bot does not make (old or forged)."""
+    if not data or len(data.encode("utf-8")) > MAX_CALLBACK:
+        return None
+    kind, _, rest = data.partition(":")
+    if kind == FEEDBACK:
+        flag, _, value = rest.partition(":")
+        if flag in ("0", "1") and (value == "-" or _ID.match(value)):
+            return Callback(kind, value, flag == "1")
+        return None
+    if kind in (OPTION, SPREEKUREN) and _ID.match(rest):
+        return Callback(kind, rest)
+    if kind == BUURT and rest.strip() and rest.isprintable():
+        return Callback(kind, rest)
+    if (kind, rest) in ((AREA_ASK, "ask"), (WIPE, "now")):
+        return Callback(kind, rest)
+    if kind == LANGUAGE and rest in ("nl", "en"):
+        return Callback(kind, rest)
+    return None
+
+
+# -- the answer card --------------------------------------------------------------------------
+
+
+def answer_reply(card: AnswerCard) -> Reply:
+    """The answer card as Telegram HTML with its buttons."""
+    lang = card.language
+    paragraphs: list[str] = []
+    if card.kind == "emergency":
+        paragraphs.append(f"<b>{esc(t('answer.emergency_first_line', lang))}</b>")
+    if card.primary:
+        paragraphs.append(_block_html(card, card.primary, primary=True))
+    for block in card.secondary:
+        paragraphs.append(_block_html(card, block, primary=False))
+    if card.message:
+        paragraphs.append(esc(card.message))
+    if card.question:
+        paragraphs.append(f"<b>{esc(card.question)}</b>")
+    if card.reminder:
+        paragraphs.append(f"<i>{esc(card.reminder)}</i>")
+    return Reply(split_html("\n\n".join(paragraphs)), _answer_keyboard(card))
+
+
+def _block_html(card: AnswerCard, block: ChannelBlock, primary: bool) -> str:
+    lang = card.language
+    lines: list[str] = []
+    if not primary:
+        lines.append(f"<b>{esc(t('answer.also', lang, name=block.name))}</b>")
+    elif card.kind == "emergency":
+        lines.append(f"<b>{esc(block.name)}</b>")
+    else:
+        lines.append(f"<b>{esc(t('answer.report_to', lang, name=block.name))}</b>")
+    if primary and card.title:
+        lines.append(esc(t("answer.situation", lang, title=card.title)))
+    for contact in block.contacts:
+        label = f" ({esc(contact.label)})" if contact.label else ""
+        kind = esc(t("contact." + contact.kind, lang))
+        emoji = _EMOJI.get(contact.kind, "•")
+        if contact.kind == "web" and contact.href:
+            shown = urlsplit(contact.href).netloc or contact.value
+            value = f'<a href="{html.escape(contact.href, quote=True)}">{esc(shown)}</a>'
+        else:
+            value = f"<b>{esc(contact.value)}</b>"
+        lines.append(f"{emoji} {kind}: {value}{label}")
+    if block.hours:
+        lines.append(f"🕐 {esc(t('answer.hours', lang))}: {esc(block.hours)}")
+    if primary and block.why:
+        lines.append(f"<i>{esc(t('answer.why', lang))}:</i> {esc(block.why)}")
+    lines.append(f"<i>{esc(t('answer.expect', lang))}:</i> {esc(block.expect)}")
+    if block.note:
+        lines.append(esc(block.note))
+    return "\n".join(lines)
+
+
+def _answer_keyboard(card: AnswerCard) -> InlineKeyboardMarkup | None:
+    lang = card.language
+    rows: list[list[InlineKeyboardButton]] = []
+    for option in card.options[:3] if card.kind == "choices" else card.options:
+        rows.append(
+            [InlineKeyboardButton(option.label, callback_data=callback(OPTION, option.situation))]
+        )
+    blocks = ([card.primary] if card.primary else []) + list(card.secondary)
+    for block in blocks:
+        for contact in block.contacts:
+            if (
+                contact.kind == "web"
+                and contact.href
+                and contact.href.startswith(("https://", "http://"))
+            ):
+                label = t("telegram.web_button", lang, name=block.name)
+                rows.append([InlineKeyboardButton(label, url=contact.href)])
+    if card.kind in ("report", "followup"):
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t("telegram.area_button", lang), callback_data=callback(AREA_ASK, "ask")
+                )
+            ]
+        )
+    if any(block.channel_id in QUICK_EXIT_CHANNELS for block in blocks):
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t("telegram.wipe_button", lang), callback_data=callback(WIPE, "now")
+                )
+            ]
+        )
+    if card.kind in ("report", "followup", "emergency"):
+        rows.append(feedback_row(card.situation, lang))
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def feedback_row(situation: str | None, lang: str) -> list[InlineKeyboardButton]:
+    """The "Klopte dit? 👍 / 👎" buttons under an answer."""
+    value = situation or "-"
+    return [
+        InlineKeyboardButton(
+            t("telegram.feedback_yes", lang), callback_data=callback(FEEDBACK, value, True)
+        ),
+        InlineKeyboardButton(
+            t("telegram.feedback_no", lang), callback_data=callback(FEEDBACK, value, False)
+        ),
+    ]
+
+
+def without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+    """MARKUP with the 👍 / 👎 row removed (once answered, it is not asked again)."""
+    if markup is None:
+        return None
+    rows = [
+        list(row)
+        for row in markup.inline_keyboard
+        if not any((b.callback_data or "").startswith(FEEDBACK + ":") for b in row)
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+# -- the area card ----------------------------------------------------------------------------
+
+
+def area_reply(card: AreaCard, lang: str, kaart: Meldkaart, note: str | None = None) -> Reply:
+    """The area card as Telegram HTML (title in bold) with its buttons; NOTE (HTML) at the end."""
+    first, _, rest = render_area_text(card, lang, kaart).partition("\n")
+    text = f"<b>{esc(first)}</b>" + (f"\n{esc(rest)}" if rest else "")
+    if note:
+        text += f"\n\n{note}"
+    rows: list[list[InlineKeyboardButton]] = []
+    for candidate in card.candidates:
+        label = t("area.candidate", lang, buurt=candidate.buurt, area=candidate.area_name)
+        with_name = f"{BUURT}:{candidate.buurt}"
+        if len(with_name.encode("utf-8")) <= MAX_CALLBACK:
+            rows.append([InlineKeyboardButton(label, callback_data=with_name)])
+    if card.kind == "area" and card.area:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t("telegram.spreekuren_button", lang),
+                    callback_data=callback(SPREEKUREN, card.area),
+                )
+            ]
+        )
+        for team in (card.thor, card.police):
+            if team and team.web and team.web.startswith(("https://", "http://")):
+                name = t(
+                    "area.thor_heading" if team.organisation == "thor" else "area.police_heading",
+                    lang,
+                )
+                rows.append(
+                    [
+                        InlineKeyboardButton(
+                            t("telegram.web_button", lang, name=name.rstrip(":")), url=team.web
+                        )
+                    ]
+                )
+    return Reply(split_html(text), InlineKeyboardMarkup(rows) if rows else None)
+
+
+# -- long texts -------------------------------------------------------------------------------
+
+
+def split_html(text: str, limit: int = MAX_MESSAGE) -> tuple[str, ...]:
+    """TEXT cut at paragraph (else line) boundaries into messages of at most LIMIT characters.
+
+    Rendered tags never span a line, so every part stays well-formed HTML.
+    """
+    if len(text) <= limit:
+        return (text,)
+    parts: list[str] = []
+    current = ""
+    for piece in _pieces(text, limit):
+        joined = f"{current}\n\n{piece}" if current else piece
+        if len(joined) <= limit:
+            current = joined
+        else:
+            parts.append(current)
+            current = piece
+    if current:
+        parts.append(current)
+    return tuple(p for p in parts if p.strip())
+
+
+def _pieces(text: str, limit: int) -> list[str]:
+    pieces: list[str] = []
+    for paragraph in text.split("\n\n"):
+        if len(paragraph) <= limit:
+            pieces.append(paragraph)
+            continue
+        for line in paragraph.split("\n"):
+            while len(line) > limit:  # a single line this long only comes from odd data
+                cut = line.rfind(" ", 0, limit)
+                cut = cut if cut > 0 else limit
+                pieces.append(line[:cut])
+                line = line[cut:].lstrip()
+            pieces.append(line)
+    return pieces

@@ -1,0 +1,395 @@
+"""The resident's conversation: /start, /help, /privacy, /taal, /stop, /wis, questions and buttons.
+
+One small handler per intent. Nothing a resident types is stored or logged: a text is routed,
+answered and counted (situation, channel, language; never the words), and forgotten.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import chatsettings
+from bot.answers import build_card
+from bot.chat import answer_option
+from bot.i18n import LANGUAGES, t
+from bot.routing import RouteResult
+from bot.services import Services
+from bot.stats import Question
+from bot.storage import StorageError
+from bot.telegram import area
+from bot.telegram.context import Context, language_of
+from bot.telegram.render import (
+    FEEDBACK,
+    LANGUAGE,
+    MAX_MESSAGE,
+    OPTION,
+    WIPE,
+    Reply,
+    answer_reply,
+    callback,
+    parse_callback,
+    without_feedback,
+)
+
+log = logging.getLogger(__name__)
+
+DOOR = "telegram"
+DELETE_BATCH = 100  # Telegram's deleteMessages takes at most 100 ids
+
+PRIVATE = filters.ChatType.PRIVATE
+NEW = filters.UpdateType.MESSAGE
+EDITED = filters.UpdateType.EDITED_MESSAGE
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+
+async def send(update: Update, context: Context, reply: Reply) -> list[Message]:
+    """Send REPLY to the update's chat (in groups as a reply to the message that asked)."""
+    chat = update.effective_chat
+    if chat is None:
+        return []
+    quote = update.effective_message if chat.type != ChatType.PRIVATE else None
+    sent: list[Message] = []
+    for index, text in enumerate(reply.texts):
+        last = index == len(reply.texts) - 1
+        markup = reply.keyboard if last else None
+        if quote is not None and index == 0:
+            sent.append(await quote.reply_text(text, reply_markup=markup, do_quote=True))
+        else:
+            sent.append(await context.bot.send_message(chat.id, text, reply_markup=markup))
+    return sent
+
+
+async def say(update: Update, context: Context, key: str, lang: str, **values: object) -> None:
+    """Send the catalog text KEY (Telegram HTML) in LANG."""
+    await send(update, context, Reply((t(key, lang, **values),)))
+
+
+async def count(context: Context, result: RouteResult, lang: str, area_id: str | None) -> None:
+    """Count one answered question (never its words); a counting failure never stops an answer."""
+    try:
+        await context.services.stats.record(
+            Question(
+                situation=result.situation,
+                channel=result.channel,
+                emergency=result.emergency,
+                language=lang,
+                door=DOOR,
+                area=area_id,
+            )
+        )
+    except (StorageError, ValueError) as exc:
+        log.warning("counting failed: %s", type(exc).__name__)
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: Context) -> None:
+    """Who the bot is, what it does, 112, one privacy line; the wijkteam button."""
+    lang = await context.language(update)
+    keyboard = InlineKeyboardMarkup([[area.ask_button(lang)]])
+    await send(update, context, Reply((t("telegram.start", lang),), keyboard))
+
+
+async def help_(update: Update, context: Context) -> None:
+    """Every command and what to type."""
+    await say(update, context, "telegram.help", await context.language(update))
+
+
+async def privacy(update: Update, context: Context) -> None:
+    """What is stored, what is not, and how to delete it."""
+    await say(update, context, "telegram.privacy", await context.language(update))
+
+
+async def language(update: Update, context: Context) -> None:
+    """/taal [nl|en]: set the answer language, or offer the two as buttons."""
+    lang = await context.language(update)
+    choice = (context.args[0].lower() if context.args else "").strip()
+    if choice in LANGUAGES:
+        await _set_language(update, context, choice)
+        return
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("🇳🇱 Nederlands", callback_data=callback(LANGUAGE, "nl")),
+                InlineKeyboardButton("🇬🇧 English", callback_data=callback(LANGUAGE, "en")),
+            ]
+        ]
+    )
+    await send(update, context, Reply((t("telegram.language_choose", lang),), keyboard))
+
+
+async def _set_language(update: Update, context: Context, choice: str) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await chatsettings.set_language(context.services.db, chat.id, choice)
+    await say(update, context, "telegram.language_set", choice)
+
+
+async def stop(update: Update, context: Context) -> None:
+    """/stop: forget this chat's settings (language, area)."""
+    lang = await context.language(update)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    had = await chatsettings.forget(context.services.db, chat.id)
+    if context.chat_data is not None:
+        context.chat_data.clear()
+    await say(update, context, "telegram.stopped" if had else "telegram.stopped_nothing", lang)
+
+
+async def wipe(update: Update, context: Context) -> None:
+    """/wis: the quick exit: delete the recent messages of this chat, say nothing after."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    lang = await context.language(update)
+    ids = context.memory.take(chat.id)
+    if context.chat_data is not None:
+        context.chat_data.clear()
+    deleted = await _delete(context, chat.id, ids)
+    if not deleted:
+        await say(update, context, "telegram.wipe_nothing", lang)
+
+
+async def _delete(context: Context, chat_id: int, ids: Sequence[int]) -> bool:
+    """Delete IDS in CHAT_ID in batches; True when every batch was accepted."""
+    if not ids:
+        return False
+    ok = True
+    for i in range(0, len(ids), DELETE_BATCH):
+        try:
+            await context.bot.delete_messages(chat_id, list(ids[i : i + DELETE_BATCH]))
+        except TelegramError as exc:
+            log.warning("deleting messages failed: %s", type(exc).__name__)
+            ok = False
+    return ok
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command the bot does not know (private chats)."""
+    await say(update, context, "telegram.unknown_command", await context.language(update))
+
+
+# -- questions --------------------------------------------------------------------------------
+
+
+async def question(update: Update, context: Context) -> None:
+    """Any text: the answer card (or the area card when it is a postcode or buurt)."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    text = _addressed_text(message, context.bot.username)
+    settings = await context.chat_settings(update)
+    lang = language_of(update, settings)
+    if len(text) > MAX_MESSAGE:
+        await say(update, context, "telegram.too_long", lang, limit=MAX_MESSAGE)
+        return
+    if not text.strip():
+        await say(update, context, "chat.empty", lang)
+        return
+    if await area.answer_if_area(update, context, text, lang, expected=area.awaiting(context)):
+        return
+    router = context.services.router
+    result = router.route(text)
+    nothing = result.situation is None and not result.choices and not result.info
+    if nothing and await area.answer_if_area(
+        update, context, text, lang, expected=False, quiet=True
+    ):
+        return
+    await send(update, context, answer_reply(build_card(result, router.meldkaart, lang)))
+    if not result.info:
+        await count(context, result, lang, settings.area)
+
+
+def _addressed_text(message: Message, username: str) -> str:
+    """The message text without this bot's @mention (groups address the bot that way)."""
+    text = message.text or ""
+    mention = f"@{username}".lower()
+    for entity, value in sorted(
+        message.parse_entities([MessageEntity.MENTION]).items(), key=lambda kv: -kv[0].offset
+    ):
+        if value.lower() == mention:
+            text = text[: entity.offset] + text[entity.offset + entity.length :]
+    return text.strip()
+
+
+class _MentionsMe(filters.MessageFilter):
+    """A message that @mentions this bot (groups: the bot answers commands and mentions only)."""
+
+    def filter(self, message: Message) -> bool:
+        username = message.get_bot().username
+        if not username or not message.text:
+            return False
+        mention = f"@{username}".lower()
+        return any(
+            value.lower() == mention
+            for value in message.parse_entities([MessageEntity.MENTION]).values()
+        )
+
+
+MENTIONS_ME = _MentionsMe(name="MentionsMe")
+
+
+# -- buttons ----------------------------------------------------------------------------------
+
+
+async def pick_option(update: Update, context: Context) -> None:
+    """A choice or follow-up button: the answer card for the picked situation."""
+    query = update.callback_query
+    if query is None:
+        return
+    settings = await context.chat_settings(update)
+    lang = language_of(update, settings)
+    parsed = parse_callback(query.data)
+    kaart = context.services.router.meldkaart
+    situation = kaart.situations.get(parsed.value) if parsed and parsed.kind == OPTION else None
+    if situation is None or not situation.is_report:
+        await query.answer(t("telegram.button_unknown", lang), show_alert=True)
+        return
+    await query.answer()
+    result = answer_option(context.services.router, situation.id)
+    await send(update, context, answer_reply(build_card(result, kaart, lang, ask_followup=False)))
+    await count(context, result, lang, settings.area)
+
+
+async def feedback(update: Update, context: Context) -> None:
+    """👍 / 👎 under an answer: counted anonymously, then the buttons go away."""
+    query = update.callback_query
+    if query is None:
+        return
+    lang = await context.language(update)
+    parsed = parse_callback(query.data)
+    kaart = context.services.router.meldkaart
+    if (
+        parsed is None
+        or parsed.kind != FEEDBACK
+        or (parsed.value != "-" and parsed.value not in kaart.situations)
+    ):
+        await query.answer(t("telegram.button_unknown", lang), show_alert=True)
+        return
+    situation = None if parsed.value == "-" else parsed.value
+    try:
+        await context.services.stats.feedback(situation, parsed.flag, door=DOOR)
+    except (StorageError, ValueError) as exc:
+        log.warning("counting feedback failed: %s", type(exc).__name__)
+    await query.answer(t("telegram.feedback_thanks", lang))
+    message = query.message
+    if isinstance(message, Message) and message.reply_markup is not None:
+        await query.edit_message_reply_markup(without_feedback(message.reply_markup))
+
+
+async def choose_language(update: Update, context: Context) -> None:
+    """The language buttons of /taal."""
+    query = update.callback_query
+    if query is None:
+        return
+    parsed = parse_callback(query.data)
+    if parsed is None or parsed.kind != LANGUAGE:
+        await query.answer(
+            t("telegram.button_unknown", await context.language(update)), show_alert=True
+        )
+        return
+    await query.answer()
+    await _set_language(update, context, parsed.value)
+
+
+async def wipe_button(update: Update, context: Context) -> None:
+    """The quick-exit button under sensitive answers: the same as /wis."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    await wipe(update, context)
+
+
+async def unknown_button(update: Update, context: Context) -> None:
+    """A button this bot did not make, or no longer knows: a polite answer, nothing done."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(
+            t("telegram.button_unknown", await context.language(update)), show_alert=True
+        )
+
+
+# -- everything that is not text ----------------------------------------------------------------
+
+_MEDIA: tuple[tuple[filters.BaseFilter, str], ...] = (
+    (filters.PHOTO | filters.VIDEO, "telegram.media_picture"),
+    (filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE, "telegram.media_voice"),
+    (filters.Sticker.ALL | filters.ANIMATION | filters.Dice.ALL, "telegram.media_sticker"),
+    (filters.Document.ALL, "telegram.media_document"),
+    (filters.CONTACT, "telegram.media_contact"),
+)
+
+
+def _media_reply(key: str) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    async def reply(update: Update, context: Context) -> None:
+        """Explain what the bot can do with this kind of message; nothing is stored."""
+        await say(update, context, key, await context.language(update))
+
+    return reply
+
+
+async def other_message(update: Update, context: Context) -> None:
+    """Anything else in a private chat (a poll, a game, an edited photo ...)."""
+    await say(update, context, "telegram.media_other", await context.language(update))
+
+
+# -- wiring ------------------------------------------------------------------------------------
+
+
+async def remember_incoming(update: Update, context: Context) -> None:
+    """Note the ids of messages people send in private chats, in memory, for /wis."""
+    message = update.message
+    chat = update.effective_chat
+    if message is not None and chat is not None and chat.type == ChatType.PRIVATE:
+        context.memory.remember(chat.id, message.message_id)
+
+
+def commands(services: Services) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """The resident commands (registered before any plug-in's)."""
+    return [
+        CommandHandler("start", start),
+        CommandHandler("help", help_),
+        CommandHandler("privacy", privacy),
+        CommandHandler("taal", language),
+        CommandHandler("stop", stop),
+        CommandHandler("wis", wipe),
+        CallbackQueryHandler(pick_option, pattern=rf"^{OPTION}:"),
+        CallbackQueryHandler(feedback, pattern=rf"^{FEEDBACK}:"),
+        CallbackQueryHandler(choose_language, pattern=rf"^{LANGUAGE}:"),
+        CallbackQueryHandler(wipe_button, pattern=rf"^{WIPE}:"),
+    ]
+
+
+def fallbacks(services: Services) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """Catch-alls registered after every plug-in: questions, other input, unknown buttons."""
+    asked = (filters.TEXT & ~filters.COMMAND) & (PRIVATE | MENTIONS_ME) & (NEW | EDITED)
+    handlers: list[BaseHandler] = [MessageHandler(asked, question)]  # type: ignore[type-arg]
+    for kind, key in _MEDIA:
+        handlers.append(MessageHandler(kind & PRIVATE & (NEW | EDITED), _media_reply(key)))
+    handlers.extend(
+        [
+            MessageHandler(filters.COMMAND & PRIVATE & NEW, unknown_command),
+            MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL & (NEW | EDITED), other_message),
+            CallbackQueryHandler(unknown_button),
+        ]
+    )
+    return handlers

@@ -1,0 +1,126 @@
+"""Starting and stopping the bot: long polling by default, a webhook when WEBHOOK_URL is set.
+
+`start(app, settings)` / `stop(app)` let another server run the bot beside itself in the same
+event loop (the HTTP service): with `serve_webhook=False` the bot only registers its webhook and
+the other server hands each update to `feed_webhook_update` after checking the secret with
+`secret_matches`. `run(settings)` is `meldwijzer run` for the bot alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import re
+import signal
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.config import ConfigError, Settings
+from bot.services import open_services
+from bot.telegram.app import build_application
+from bot.telegram.commands import set_menus
+from bot.telegram.context import SERVICES
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a secret_token
+
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Plain log lines on stderr; httpx at WARNING (its INFO lines carry the token in the URL)."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram sends with every webhook call; required in webhook mode."""
+    secret = settings.webhook_secret or ""
+    if not _SECRET.match(secret):
+        raise ConfigError(
+            "WEBHOOK_URL is set, so WEBHOOK_SECRET must be set too: 1-256 characters "
+            "of A-Z, a-z, 0-9, _ and -"
+        )
+    return secret
+
+
+def secret_matches(settings: Settings, header: str | None) -> bool:
+    """True when a webhook call carries the configured secret (constant-time comparison)."""
+    secret = settings.webhook_secret
+    return bool(secret and header) and hmac.compare_digest(str(header), str(secret))
+
+
+async def start(app: AnyApp, settings: Settings, *, serve_webhook: bool = True) -> None:
+    """Initialise, set the command menus, start handling, then poll or take the webhook."""
+    secret = webhook_secret(settings) if settings.webhook_url else None
+    await app.initialize()
+    await set_menus(app.bot, app.bot_data[SERVICES])
+    await app.start()
+    updater = app.updater
+    if not settings.webhook_url:
+        assert updater is not None
+        await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        log.info("bot @%s polling for updates", app.bot.username)
+    elif serve_webhook:
+        assert updater is not None
+        path = urlsplit(settings.webhook_url).path.lstrip("/")
+        await updater.start_webhook(
+            listen=settings.host,
+            port=settings.port,
+            url_path=path,
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        log.info(
+            "bot @%s taking webhook calls on %s:%s/%s",
+            app.bot.username,
+            settings.host,
+            settings.port,
+            path,
+        )
+    else:
+        await app.bot.set_webhook(
+            settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
+        log.info("bot @%s webhook registered; updates come from the HTTP service", app.bot.username)
+
+
+async def feed_webhook_update(app: AnyApp, data: dict[str, Any]) -> None:
+    """Queue one update that arrived at a webhook served elsewhere (check the secret first)."""
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        raise ValueError("not a Telegram update")
+    update = Update.de_json(data, app.bot)
+    await app.update_queue.put(update)
+
+
+async def stop(app: AnyApp) -> None:
+    """Stop taking updates, finish the running ones, close the connections."""
+    updater = app.updater
+    if updater is not None and updater.running:
+        await updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+
+
+async def run(settings: Settings) -> None:
+    """`meldwijzer run` for the bot alone: until SIGINT or SIGTERM."""
+    services = await open_services(settings)
+    app = build_application(settings, services)
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopped.set)
+    try:
+        await start(app, settings)
+        await stopped.wait()
+    finally:
+        await stop(app)
+        await services.close()

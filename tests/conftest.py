@@ -1,0 +1,250 @@
+"""Shared fixtures: the fake Bot API server and the real bot built against it.
+
+    async def test_something(telegram):            # the bot, initialised against the fake API
+        replies = await telegram.send("/start")    # a command, with its bot_command entity
+        assert "112" in replies.text
+
+`telegram` fails the test at teardown when the bot's error handler saw an error or the fake
+server refused a call (bad HTML, a text over 4096 characters, 65-byte callback data ...); a test
+that provokes errors on purpose empties `telegram.errors` / checks `fake_api.rejected()` itself.
+Updates go through `Application.process_update` (as a webhook delivers them); the replies go
+through python-telegram-bot's real HTTP stack to the fake server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fakebotapi import BOT_USERNAME, Call, FakeBotAPI, chat_object, visible_text
+from telegram import Update
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.services import Services, open_services
+from bot.telegram.app import build_application
+
+RESIDENT = 4242  # a resident's user id (and private chat id)
+ADMIN = 777  # a staff admin (MELDWIJZER_ADMINS)
+GROUP = -1001234  # a professionals' team group
+
+
+@dataclass
+class Replies:
+    """What the bot did in answer to one update: the calls it made to the Bot API."""
+
+    calls: list[Call]
+
+    def of(self, method: str) -> list[Call]:
+        """The successful calls of METHOD."""
+        return [c for c in self.calls if c.method == method and c.outcome == "ok"]
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The parameters of every message sent (sendMessage), in order."""
+        return [c.params for c in self.of("sendMessage")]
+
+    @property
+    def texts(self) -> list[str]:
+        """The visible text of every message sent."""
+        return [visible_text(m["text"]) for m in self.messages]
+
+    @property
+    def text(self) -> str:
+        """Every message sent, visible text, joined."""
+        return "\n\n".join(self.texts)
+
+    @property
+    def first_line(self) -> str:
+        """The first line of the first message."""
+        return self.texts[0].split("\n", 1)[0] if self.texts else ""
+
+    def buttons(self) -> list[dict[str, Any]]:
+        """Every inline button of every message sent, in order."""
+        found: list[dict[str, Any]] = []
+        for message in self.messages:
+            markup = message.get("reply_markup") or {}
+            for row in markup.get("inline_keyboard", []):
+                found.extend(row)
+        return found
+
+    def button(self, contains: str) -> dict[str, Any]:
+        """The first inline button whose label contains CONTAINS."""
+        for button in self.buttons():
+            if contains in button["text"]:
+                return button
+        raise AssertionError(
+            f"no button with {contains!r} in {[b['text'] for b in self.buttons()]}"
+        )
+
+    @property
+    def alerts(self) -> list[dict[str, Any]]:
+        """The answers to callback queries (pop-ups and toasts)."""
+        return [c.params for c in self.of("answerCallbackQuery")]
+
+
+@dataclass
+class TelegramHarness:
+    """The bot under test, with helpers that play Telegram's part."""
+
+    RESIDENT = RESIDENT
+    ADMIN = ADMIN
+    GROUP = GROUP
+
+    app: Application[Any, Any, Any, Any, Any, Any]
+    api: FakeBotAPI
+    services: Services
+    errors: list[BaseException] = field(default_factory=list)
+    _query_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def feed(self, update: dict[str, Any]) -> Replies:
+        """Process one update (as a webhook would deliver it) and return what the bot did."""
+        update = dict(update)
+        update.setdefault("update_id", self.api.new_update_id())
+        start = len(self.api.calls)
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+        return Replies(self.api.calls[start:])
+
+    def user(self, user_id: int = RESIDENT, lang: str | None = "nl") -> dict[str, Any]:
+        """A Telegram User object for USER_ID."""
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Bewoner"}
+        if lang is not None:
+            user["language_code"] = lang
+        return user
+
+    def message(
+        self,
+        *,
+        user: int = RESIDENT,
+        chat: int | None = None,
+        lang: str | None = "nl",
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """A Message object from USER in CHAT (their private chat by default) with FIELDS."""
+        chat_id = user if chat is None else chat
+        return {
+            "message_id": self.api.next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": chat_object(chat_id),
+            "from": self.user(user, lang),
+            **fields,
+        }
+
+    async def send(
+        self,
+        text: str,
+        *,
+        user: int = RESIDENT,
+        chat: int | None = None,
+        lang: str | None = "nl",
+        edited: bool = False,
+    ) -> Replies:
+        """A text message; a leading /command gets its bot_command entity, as Telegram sends."""
+        fields: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            fields["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
+        mention = f"@{BOT_USERNAME}"
+        if mention in text:
+            fields.setdefault("entities", []).append(
+                {"type": "mention", "offset": text.index(mention), "length": len(mention)}
+            )
+        message = self.message(user=user, chat=chat, lang=lang, **fields)
+        if edited:
+            message["edit_date"] = int(time.time())
+            return await self.feed({"edited_message": message})
+        return await self.feed({"message": message})
+
+    async def send_message(
+        self,
+        *,
+        user: int = RESIDENT,
+        chat: int | None = None,
+        lang: str | None = "nl",
+        **fields: Any,
+    ) -> Replies:
+        """Any other message: a photo, a voice note, a location, a contact ..."""
+        return await self.feed({"message": self.message(user=user, chat=chat, lang=lang, **fields)})
+
+    async def click(
+        self,
+        data: str,
+        *,
+        on: dict[str, Any] | None = None,
+        user: int = RESIDENT,
+        chat: int | None = None,
+        lang: str | None = "nl",
+    ) -> Replies:
+        """Press an inline button with DATA, under the sent message ON (or a bare one)."""
+        chat_id = user if chat is None else chat
+        message = dict(on) if on is not None else {"text": "…"}
+        message.setdefault("message_id", self.api.next_message_id(chat_id))
+        message.update(
+            {
+                "date": int(time.time()),
+                "chat": chat_object(chat_id),
+                "from": self.api.bot_user(),
+            }
+        )
+        message.pop("chat_id", None)
+        for key in ("parse_mode", "link_preview_options"):
+            message.pop(key, None)
+        query = {
+            "id": str(next(self._query_ids)),
+            "from": self.user(user, lang),
+            "chat_instance": str(chat_id),
+            "data": data,
+            "message": message,
+        }
+        return await self.feed({"callback_query": query})
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeBotAPI]:
+    """The fake Bot API server, listening on 127.0.0.1."""
+    api = await FakeBotAPI().start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
+def bot_settings(tmp_path: Any, fake_api: FakeBotAPI) -> Settings:
+    """Settings pointing the bot at the fake server, with a fresh database and one admin."""
+    return Settings(
+        telegram_token=fake_api.token,
+        telegram_api_url=fake_api.base_url,
+        db_path=tmp_path / "meldwijzer.sqlite3",
+        admins=frozenset({ADMIN}),
+    )
+
+
+@pytest.fixture
+async def services(bot_settings: Settings) -> AsyncIterator[Services]:
+    """The core services on the test database."""
+    opened = await open_services(bot_settings)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def telegram(
+    fake_api: FakeBotAPI, bot_settings: Settings, services: Services
+) -> AsyncIterator[TelegramHarness]:
+    """The real Application, initialised against the fake server; errors fail the test."""
+    app = build_application(bot_settings, services, timeout=1.0)
+    harness = TelegramHarness(app, fake_api, services)
+
+    async def collect(update: object, context: Any) -> None:
+        if context.error is not None:
+            harness.errors.append(context.error)
+
+    app.add_error_handler(collect)
+    async with app:
+        yield harness
+    assert harness.errors == [], f"the bot's error handler saw: {harness.errors!r}"
+    assert fake_api.rejected() == [], f"Telegram would refuse: {fake_api.rejected()!r}"
