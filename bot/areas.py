@@ -161,7 +161,11 @@ class AreaDirectory:
             for label in (area.id, area.name, *area.aliases):
                 self._names.setdefault(fold(label), _Name(None, area.id))
         self._choices = list(self._names)
-        self._pc4_exact = table.pc4_buurten() if table else {}
+        self._pc4_exact = (
+            {k: v for k, v in table.pc4_buurten().items() if k not in table.incomplete_pc4}
+            if table
+            else {}
+        )
         self._centroids = [
             (p.pc4, p.lat, p.lon)
             for p in knowledge.postcodes.values()

@@ -43,6 +43,7 @@ class PostcodeTable:
     pc6: dict[str, tuple[Pc6Entry, ...]]
     house_numbers: dict[tuple[str, int], str]
     year: str
+    incomplete_pc4: frozenset[str] = frozenset()  # PC4s with a PC6 whose buurt is not known
 
     def pc4_buurten(self) -> dict[str, tuple[Pc6Entry, ...]]:
         """PC4 -> its buurten with address counts, most addresses first."""
@@ -81,14 +82,16 @@ class CbsImport:
         """The exact table for the lookup (PC6s with an unknown buurt left out)."""
         pc6: dict[str, tuple[Pc6Entry, ...]] = {}
         numbers: dict[tuple[str, int], str] = {}
+        incomplete: set[str] = set()
         for code6, counter in self.pc6.items():
             if any(c not in self.buurten for c in counter):
+                incomplete.add(code6[:4])
                 continue
             pc6[code6] = tuple(Pc6Entry(*self.buurten[c], n) for c, n in counter.most_common())
         for (code6, number), code in self.numbers.items():
             if code6 in pc6 and len(pc6[code6]) > 1:
                 numbers[(code6, number)] = self.buurten[code][0]
-        return PostcodeTable(pc6, numbers, self.year)
+        return PostcodeTable(pc6, numbers, self.year, frozenset(incomplete))
 
 
 def normalise_code(raw: str, digits: int) -> str:
@@ -163,6 +166,8 @@ def read_cbs(pc6_file: Path, buurten_file: Path, knowledge: Knowledge) -> CbsImp
         width = max(pc6_col, nr_col, buurt_col, gem_col)
         bad: list[Problem] = []
         for values in reader:
+            if len(bad) >= 20:  # a wrong file: 20 problems say enough
+                break
             if len(values) <= width:
                 if any(v.strip() for v in values):
                     bad.append(Problem(pc6_file.name, reader.line_num, "too few fields"))
@@ -178,10 +183,8 @@ def read_cbs(pc6_file: Path, buurten_file: Path, knowledge: Knowledge) -> CbsImp
             result.pc6.setdefault(pc6, Counter())[code] += 1
             if nr_col >= 0 and values[nr_col].strip().isdigit():
                 result.numbers.setdefault((pc6, int(values[nr_col])), code)
-            if len(bad) > 20:
-                break
     if bad:
-        raise DataError(bad[:20])
+        raise DataError(bad)
     _map_buurten(result, names, knowledge)
     return result
 
@@ -207,10 +210,11 @@ def _map_buurten(result: CbsImport, names: dict[str, str], knowledge: Knowledge)
 async def store(db: Database, result: CbsImport, source: str) -> int:
     """Replace the stored PC6 table with RESULT; returns the number of PC6 codes stored."""
     table = result.table()
+    unknown = {u.code: u.name for u in result.unknown}
+    # Unknown buurten are stored with an empty area: the lookup then knows their PC4 is incomplete.
     rows = [
-        (pc6, code, *result.buurten[code], n)
+        (pc6, code, *result.buurten.get(code, (unknown.get(code, ""), "")), n)
         for pc6, counter in result.pc6.items()
-        if pc6 in table.pc6
         for code, n in counter.items()
     ]
     numbers = [
@@ -248,8 +252,9 @@ async def store(db: Database, result: CbsImport, source: str) -> int:
 def load_table(db_path: str | Path, knowledge: Knowledge) -> PostcodeTable | None:
     """The stored table, read-only; None when there is no database or nothing was imported.
 
-    Rows whose buurt or area the current knowledge no longer has are left out (the PC4 table
-    answers for them), so a changed buurten.csv never gives a stale area.
+    PC6s with a buurt the import did not know, or whose buurt or area the current knowledge no
+    longer has, are left out (the PC4 table answers for them, and their PC4 is marked
+    incomplete), so a changed buurten.csv never gives a stale area.
     """
     path = str(db_path)
     if path == ":memory:" or not Path(path).is_file():
@@ -281,12 +286,15 @@ def load_table(db_path: str | Path, knowledge: Knowledge) -> PostcodeTable | Non
         return None
     finally:
         conn.close()
-    pc6 = {
-        code: tuple(entries)
-        for code, entries in grouped.items()
+    pc6: dict[str, tuple[Pc6Entry, ...]] = {}
+    incomplete: set[str] = set()
+    for code, entries in grouped.items():
         if all(
             e.buurt in knowledge.buurten and knowledge.buurten[e.buurt].area == e.area
             for e in entries
-        )
-    }
-    return PostcodeTable(pc6, {k: v for k, v in numbers.items() if k[0] in pc6}, str(meta[0]))
+        ):
+            pc6[code] = tuple(entries)
+        else:
+            incomplete.add(code[:4])
+    numbers = {k: v for k, v in numbers.items() if k[0] in pc6}
+    return PostcodeTable(pc6, numbers, str(meta[0]), frozenset(incomplete))
