@@ -69,23 +69,23 @@ class Api:
             if key not in ROUTE_FIELDS:
                 raise ApiError(422, "unknown_field", field=key)
         text, lang, situation = data.get("text"), data.get("lang"), data.get("situation")
-        if lang is not None and lang not in LANGUAGES:
+        if "lang" in data and lang not in LANGUAGES:
             raise ApiError(422, "bad_lang")
-        if situation is not None:
+        if "text" in data:
+            if not isinstance(text, str):
+                raise ApiError(422, "text_not_text")
+            if not text.strip():
+                raise ApiError(422, "text_empty")
+            if len(text) > self.settings.max_text_chars:
+                raise ApiError(422, "text_too_long", limit=self.settings.max_text_chars)
+        if "situation" in data:
             kaart = self.services.router.meldkaart
-            if not isinstance(situation, str) or situation not in kaart.situations:
-                raise ApiError(422, "unknown_situation")
-            if not kaart.situations[situation].is_report:
+            known = kaart.situations.get(situation) if isinstance(situation, str) else None
+            if known is None or not known.is_report:
                 raise ApiError(422, "unknown_situation")
             return RouteRequest(None, lang, situation)
-        if text is None:
+        if "text" not in data:
             raise ApiError(422, "missing_text")
-        if not isinstance(text, str):
-            raise ApiError(422, "text_not_text")
-        if not text.strip():
-            raise ApiError(422, "text_empty")
-        if len(text) > self.settings.max_text_chars:
-            raise ApiError(422, "text_too_long", limit=self.settings.max_text_chars)
         return RouteRequest(text, lang, None)
 
     async def route(self, request: Request) -> Response:

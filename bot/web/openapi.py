@@ -106,9 +106,10 @@ def build_openapi(
     request = schemas.get("RouteRequest")
     if request:
         props = request["properties"]
-        props["text"].update(minLength=1, maxLength=settings.max_text_chars)
-        reports = sorted(s.id for s in kaart.situations.values() if s.is_report)
-        props["situation"]["enum"] = [*reports, None]
+        # Some character that is not white space, at most the configured number of characters.
+        props["text"].update(minLength=1, maxLength=settings.max_text_chars, pattern=r"\S")
+        props["situation"]["enum"] = sorted(s.id for s in kaart.situations.values() if s.is_report)
+        request["anyOf"] = [{"required": ["text"]}, {"required": ["situation"]}]
     return {
         "openapi": "3.1.0",
         "info": {

@@ -62,7 +62,11 @@ class SchemaBuilder:
         return {"anyOf": members}
 
     def dataclass(self, cls: type, *, all_required: bool = True) -> JsonSchema:
-        """Register CLS as a component; every field is required (responses always carry all)."""
+        """Register CLS as a component; every field is required (responses always carry all).
+
+        With ALL_REQUIRED false (a request), a field that defaults to None is optional by being
+        left out, so null itself is not one of its values.
+        """
         name = cls.__name__
         if name not in self.components:
             self.components[name] = {}  # placeholder: breaks recursion
@@ -70,7 +74,10 @@ class SchemaBuilder:
             properties: dict[str, JsonSchema] = {}
             required: list[str] = []
             for f in dataclasses.fields(cls):
-                prop = dict(self.of(hints[f.name]))
+                hint = hints[f.name]
+                if not all_required and f.default is None:
+                    hint = _without_none(hint)
+                prop = dict(self.of(hint))
                 if f.metadata.get("doc"):
                     prop["description"] = f.metadata["doc"]
                 properties[f.name] = prop
@@ -91,3 +98,11 @@ class SchemaBuilder:
         ref = self.dataclass(cls, all_required=False)
         self.components[cls.__name__]["additionalProperties"] = False
         return ref
+
+
+def _without_none(tp: Any) -> Any:
+    """X | None -> X."""
+    if get_origin(tp) in (Union, types.UnionType):
+        rest = [a for a in get_args(tp) if a is not type(None)]
+        return rest[0] if len(rest) == 1 else Union[tuple(rest)]  # noqa: UP007
+    return tp
