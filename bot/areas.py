@@ -127,7 +127,10 @@ class AreaNotFound(ValueError):
     def __init__(self, query: str, key: str = "area.not_found") -> None:
         self.query = query
         self.key = key
-        super().__init__(t(key, "en", query=_shown(query)))
+        super().__init__(key)
+
+    def __str__(self) -> str:
+        return self.message("en")
 
     def message(self, lang: str) -> str:
         """The friendly message in LANG."""
