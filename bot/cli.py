@@ -144,7 +144,8 @@ def cmd_import_cbs(args: argparse.Namespace) -> int:
     for unknown in result.unknown:
         print(
             f"meldwijzer: unknown buurt {unknown.code} '{unknown.name or '(no name)'}' "
-            f"({unknown.addresses} addresses): not imported; add it to knowledge/buurten.csv",
+            f"({unknown.addresses} address{'es' if unknown.addresses != 1 else ''}): "
+            "not imported; add it (or an alias) to knowledge/buurten.csv",
             file=sys.stderr,
         )
     db_path = Settings.from_env().db_path
@@ -157,7 +158,7 @@ def cmd_import_cbs(args: argparse.Namespace) -> int:
             await db.close()
 
     stored = asyncio.run(_store())
-    skipped = f", {result.skipped_pc6} left to the PC4 table" if result.skipped_pc6 else ""
+    skipped = f", {result.skipped_pc6} PC6 left to the PC4 table" if result.skipped_pc6 else ""
     print(
         f"imported CBS {result.year or '?'} into {db_path}: {result.addresses} addresses of "
         f"Maastricht, {stored} postcodes (PC6), {len(result.buurten)} buurten{skipped}"
