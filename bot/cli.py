@@ -203,18 +203,98 @@ def cmd_spreekuren(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    """Print anonymised counts."""
-    raise UsageError("statistics are not available yet")
+    """Print anonymised counts, every figure through the small-cell suppression."""
+    from bot import statsreport as report
+    from bot.stats import Count, Stats, parse_fields
+
+    try:
+        first = report.parse_day(args.date_from, "--from")
+        last = report.parse_day(args.date_to, "--to")
+        if first > last:
+            raise ValueError(f"--from {first} is after --to {last}")
+        area = report.check_area(args.area)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        by = parse_fields(args.by)
+    except ValueError as exc:
+        raise UsageError(f"--by: {exc}") from exc
+    kinds = ("question", "helpful", "unhelpful") if "kind" in by else ("question",)
+
+    async def query(stats: Stats) -> tuple[list[Count], list[str], int]:
+        counts = await stats.counts(first, last, by, area=area, kinds=kinds)
+        return counts, await stats.cut_months(first, last), stats.settings.stats_min_cell
+
+    try:
+        counts, cut, k = report.run_with_stats(query)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    for month in cut:
+        print(f"meldwijzer: {month} is kept only as a whole month and lies partly outside "
+              "--from/--to: left out", file=sys.stderr)
+    rows, total = report.count_rows(by, counts, k)
+    if args.format == "json":
+        _print_json(rows)
+    elif args.format == "csv":
+        sys.stdout.write(report.render_csv(by, rows))
+    else:
+        sys.stdout.write(report.render_table(by, rows, total))
+    return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Write the half-yearly overview per area."""
-    raise UsageError("reports are not available yet")
+    """Write the overview per area (hot-items, hotspots, hot-times) for a period."""
+    from bot import statsreport as report
+    from bot.stats import Period, Stats
+
+    try:
+        period = Period.parse(args.period)
+    except ValueError as exc:
+        raise UsageError(f"--period: {exc}") from exc
+    try:
+        area = report.check_area(args.area)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a folder")
+
+    async def build(stats: Stats) -> list[report.Overview]:
+        areas = [area] if area else await report.areas_with_data(stats, period)
+        return [await report.build_overview(stats, period, a, args.lang) for a in areas]
+
+    try:
+        overviews = report.run_with_stats(build)
+        written = report.write_report(overviews, out, args.lang, report.today())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise UsageError(f"--out {out}: {exc.strerror or exc}") from exc
+    for path in written:
+        print(path)
+    return EXIT_OK
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
-    """Roll old counters up to whole months."""
-    raise UsageError("retention is not available yet")
+    """Roll day counters older than N months up to one counter per month, atomically."""
+    from bot import statsreport as report
+    from bot.stats import RollUp, Stats
+
+    async def roll(stats: Stats) -> tuple[RollUp, Path]:
+        months = stats.settings.stats_retention_months if args.months is None else args.months
+        if months < 1:
+            raise ValueError("--months: keep at least 1 month of day counts")
+        return await stats.roll_up(months), stats.settings.db_path
+
+    try:
+        done, db_path = report.run_with_stats(roll)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    print(
+        f"rolled {done.day_rows} day counters before {done.cutoff} up into whole months "
+        f"({done.month_rows} month counters before that date) in {db_path}"
+    )
+    return EXIT_OK
 
 
 # -- the parser -------------------------------------------------------------------------------
@@ -274,15 +354,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="anonymised counts")
     p.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD")
-    p.add_argument("--area", help="area id")
-    p.add_argument("--by", default="area,theme", help="comma-separated grouping fields")
+    p.add_argument("--area", help="area id, or 'unknown'")
+    p.add_argument(
+        "--by", default="area,theme",
+        help="comma-separated grouping fields: date, month, weekday, hour, hour_of_week, area, "
+        "pc4, situation, theme, channel, emergency, language, door, kind (adds 👍/👎 counts)",
+    )
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("report", help="half-yearly overview per area")
-    p.add_argument("--period", required=True, help="e.g. 2026H1")
+    p = sub.add_parser("report", help="overview per area: hot-items, hotspots, hot-times")
+    p.add_argument("--period", required=True, help="2026H1, 2026Q1, 2026-03 or 2026")
     p.add_argument("--area", help="area id (default: every area)")
     p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--lang", choices=("nl", "en"), default="nl", help="language of the report")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("retention", help="roll counters older than N months up to months")
