@@ -170,25 +170,16 @@ def cmd_import_cbs(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """The main job: the Telegram bot when TELEGRAM_BOT_TOKEN is set, else the console chat."""
-    from bot.config import Settings
+    """The main job: the HTTP service on HOST:PORT, and the Telegram bot beside it when set."""
+    from bot.config import ConfigError, Settings
+    from bot.server import ServerError, run
+    from bot.storage import StorageError
 
-    settings = Settings.from_env()
-    if settings.telegram_token:
-        import asyncio
-
-        from bot.config import ConfigError
-        from bot.telegram import runner
-
-        runner.configure_logging()
-        try:
-            asyncio.run(runner.run(settings))
-        except ConfigError as exc:
-            raise UsageError(str(exc)) from exc
-        return EXIT_OK
-    from bot.chat import run_console
-
-    return run_console(sys.stdin, sys.stdout, lang=None)
+    try:
+        run(Settings.from_env())
+    except (ConfigError, ServerError, StorageError) as exc:
+        raise UsageError(str(exc)) from exc
+    return EXIT_OK
 
 
 # -- spreekuren (issue 5) ---------------------------------------------------------------------

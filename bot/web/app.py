@@ -39,7 +39,13 @@ def create_app(services: Services, telegram_app: Any = None) -> Starlette:
     async def openapi(request: Request) -> Response:
         return JSONResponse(document)
 
-    routes: list[BaseRoute] = [
+    routes: list[BaseRoute] = []
+    hook_path = None
+    if webhook:
+        hook_path = webhook_path(settings.webhook_url or "")
+        hook = Webhook(telegram_app, settings)
+        routes.append(Route(hook_path, hook.receive, methods=["POST"]))
+    routes += [
         Route("/", pages.index, methods=["GET"]),
         Route("/docs", pages.docs, methods=["GET"]),
         Route("/i18n/{lang}.json", pages.texts, methods=["GET"]),
@@ -49,11 +55,6 @@ def create_app(services: Services, telegram_app: Any = None) -> Starlette:
         Route("/openapi.json", openapi, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    hook_path = None
-    if webhook:
-        hook_path = webhook_path(settings.webhook_url or "")
-        hook = Webhook(telegram_app, settings.webhook_secret)
-        routes.append(Route(hook_path, hook.receive, methods=["POST"]))
 
     def body_limit(path: str) -> int:
         return WEBHOOK_MAX_BODY if path == hook_path else settings.max_body_bytes
