@@ -24,7 +24,7 @@ from bot.i18n import t
 from bot.knowledge import Area, Buurt, Knowledge, Postcode4, fold
 from bot.knowledge import load as load_knowledge
 from bot.paths import KNOWLEDGE_DIR
-from bot.textnorm import normalise
+from bot.textnorm import STOP_WORDS, normalise
 
 __all__ = [
     "Area",
@@ -327,8 +327,8 @@ class AreaDirectory:
         found = self._names.get(key)
         if found is not None:
             return self._named(query, [found])
-        if len(key) < 3:
-            raise AreaNotFound(query)
+        if len(key) < 3 or (len(kept) == 1 and kept[0] in STOP_WORDS):
+            raise AreaNotFound(query)  # "hier", "heel", "worden": words, not slips of a buurt
         hits = [
             (choice, distance)
             for choice, distance, _ in process.extract(
@@ -339,7 +339,7 @@ class AreaDirectory:
                 score_cutoff=MAX_SLIPS,
                 limit=16,
             )
-            if distance <= _slips_allowed(choice)
+            if _close_enough(key, choice, distance)
         ]
         if not hits:
             raise AreaNotFound(query)
@@ -359,9 +359,12 @@ class AreaDirectory:
         )
 
 
-def _slips_allowed(name: str) -> int:
-    """How many letters a typed name may differ from NAME (folded): short names allow one."""
-    return 1 if len(name) <= 5 else MAX_SLIPS
+def _close_enough(typed: str, name: str, distance: int) -> bool:
+    """One slip in any name; two only in names of six letters or more, and not the first letter
+    ("gisteren" is not a slip of Itteren)."""
+    if distance <= 1:
+        return True
+    return distance <= MAX_SLIPS and len(name) > 5 and typed[:1] == name[:1]
 
 
 def _replace(result: AreaResult, **changes: object) -> AreaResult:
