@@ -92,18 +92,17 @@ def _href(kind: str, value: str) -> str | None:
     return None
 
 
-def build_card(result: RouteResult, kaart: Meldkaart, lang: str) -> AnswerCard:
-    """The card for one routed message, in LANG (nl or en)."""
+def build_card(
+    result: RouteResult, kaart: Meldkaart, lang: str, ask_followup: bool = True
+) -> AnswerCard:
+    """The card for one routed message, in LANG (nl or en).
+
+    ASK_FOLLOWUP is False when the resident already answered the follow-up question (a button).
+    """
     reminder = t("answer.reminder_112", lang)
     if result.info:
         info = kaart.situation(result.info)
         return _card("info", lang, message=info.reply.get(lang) if info.reply else None)
-    if result.situation is None and result.choices:
-        options = tuple(Option(kaart.situation(s).title.get(lang), s) for s in result.choices)
-        return _card(
-            "choices", lang, question=t("answer.choices_question", lang), options=options,
-            reminder=reminder,
-        )
     if result.situation is None:
         return _card("empty", lang, message=t("answer.not_understood", lang), reminder=reminder)
 
@@ -112,31 +111,55 @@ def build_card(result: RouteResult, kaart: Meldkaart, lang: str) -> AnswerCard:
     secondary = tuple(
         channel_block(kaart.channel(c), lang) for c in result.alternatives if c in kaart.channels
     )
-    if situation.followup and not result.emergency:
+    common = {
+        "title": situation.title.get(lang),
+        "primary": primary,
+        "secondary": secondary,
+        "situation": situation.id,
+    }
+    if result.emergency:
+        return _card("emergency", lang, **common)
+    if situation.followup and ask_followup:
+        options = tuple(Option(o.label.get(lang), o.situation) for o in situation.followup.options)
         return _card(
-            "followup", lang, title=situation.title.get(lang), primary=primary,
-            secondary=secondary, question=situation.followup.question.get(lang),
-            options=tuple(
-                Option(o.label.get(lang), o.situation) for o in situation.followup.options
-            ),
-            reminder=reminder, situation=situation.id,
+            "followup",
+            lang,
+            question=situation.followup.question.get(lang),
+            options=options,
+            reminder=reminder,
+            **common,
         )
-    return _card(
-        "emergency" if result.emergency else "report", lang, title=situation.title.get(lang),
-        primary=primary, secondary=secondary,
-        reminder=None if result.emergency else reminder, situation=situation.id,
-    )
+    if result.choices:
+        # Unsure: the best answer first, the close runners-up as buttons.
+        options = tuple(Option(kaart.situation(s).title.get(lang), s) for s in result.choices[:2])
+        return _card(
+            "choices",
+            lang,
+            question=t("answer.choices_question", lang),
+            options=options,
+            reminder=reminder,
+            **common,
+        )
+    return _card("report", lang, reminder=reminder, **common)
 
 
-def _primary(situation: Situation, result: RouteResult, kaart: Meldkaart, lang: str) -> ChannelBlock:
+def _primary(
+    situation: Situation, result: RouteResult, kaart: Meldkaart, lang: str
+) -> ChannelBlock:
     channel_id = result.channel or situation.channel or "112"
     return channel_block(kaart.channel(channel_id), lang, why=situation.why.get(lang))
 
 
 def _card(kind: str, lang: str, **fields: object) -> AnswerCard:
     base: dict[str, object] = {
-        "title": None, "primary": None, "secondary": (), "question": None, "options": (),
-        "message": None, "reminder": None, "situation": None,
+        "title": None,
+        "primary": None,
+        "secondary": (),
+        "question": None,
+        "options": (),
+        "message": None,
+        "reminder": None,
+        "situation": None,
     }
     base.update(fields)
     return AnswerCard(kind=kind, language=lang, **base)  # type: ignore[arg-type]
@@ -150,7 +173,9 @@ def render_text(card: AnswerCard) -> str:
         lines.append(t("answer.emergency_first_line", lang))
     if card.primary:
         block = card.primary
-        heading = block.name if card.kind == "emergency" else t("answer.report_to", lang, name=block.name)
+        heading = (
+            block.name if card.kind == "emergency" else t("answer.report_to", lang, name=block.name)
+        )
         if card.kind != "emergency":
             lines.append(heading)
         if card.title:

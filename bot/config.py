@@ -23,7 +23,9 @@ def _int_set(raw: str, name: str) -> frozenset[int]:
         try:
             ids.add(int(part))
         except ValueError as exc:
-            raise ConfigError(f"{name}: '{part}' is not a Telegram user id (a whole number)") from exc
+            raise ConfigError(
+                f"{name}: '{part}' is not a Telegram user id (a whole number)"
+            ) from exc
     return frozenset(ids)
 
 
@@ -83,4 +85,7 @@ class Settings:
 
     def __repr__(self) -> str:  # never print the token, even by accident
         shown = "set" if self.telegram_token else "unset"
-        return f"Settings(telegram_token={shown}, db_path={self.db_path!s}, host={self.host}, port={self.port})"
+        return (
+            f"Settings(telegram_token={shown}, db_path={self.db_path!s}, "
+            f"host={self.host}, port={self.port})"
+        )

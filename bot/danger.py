@@ -10,9 +10,11 @@ says otherwise.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 
-from bot.meldkaart import Cue, DangerRules
+from bot.meldkaart import Cue, DangerRules, combine
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,14 @@ class Danger:
 _ALWAYS = frozenset({"any", "nl", "en", "li"})
 
 
+@cache
+def _cue_matcher(cues: tuple[Cue, ...], lang: str) -> re.Pattern[str] | None:
+    return combine(tuple(c.pattern for c in cues if c.lang in _ALWAYS or c.lang == lang))
+
+
 def _any(cues: tuple[Cue, ...], text: str, lang: str) -> bool:
-    return any((c.lang in _ALWAYS or c.lang == lang) and c.pattern.search(text) for c in cues)
+    matcher = _cue_matcher(cues, lang)
+    return bool(matcher and matcher.search(text))
 
 
 def check(normalised: str, rules: DangerRules, lang: str = "nl") -> Danger | None:
@@ -39,7 +47,9 @@ def check(normalised: str, rules: DangerRules, lang: str = "nl") -> Danger | Non
     matching = [
         kind
         for kind in rules.kinds
-        if any(p.search(text) for p in kind.patterns) and not any(g.search(text) for g in kind.guards)
+        if kind.matcher is not None
+        and kind.matcher.search(text)
+        and not (kind.guard is not None and kind.guard.search(text))
     ]
     if not matching:
         return None

@@ -65,7 +65,8 @@ class Report:
                 "routed_to_a_channel": self.non_reports_routed,
             },
             "confusions": [
-                {"expected": e, "got": g, "count": n} for (e, g), n in self.confusions.most_common(10)
+                {"expected": e, "got": g, "count": n}
+                for (e, g), n in self.confusions.most_common(10)
             ],
         }
 
@@ -86,8 +87,13 @@ def load_cases(path: Path) -> list[Case]:
             problems.append(Problem(str(path), line, "'expect' must be a list of channel ids"))
             continue
         cases.append(
-            Case(item["text"], str(item.get("lang", "")), tuple(str(e) for e in expect),
-                 bool(item.get("emergency", False)), line)
+            Case(
+                item["text"],
+                str(item.get("lang", "")),
+                tuple(str(e) for e in expect),
+                bool(item.get("emergency", False)),
+                line,
+            )
         )
     if problems:
         raise DataError(problems)
@@ -140,7 +146,8 @@ def render_report(report: Report) -> str:
         f"({report.emergencies_caught}/{report.emergencies} answered 112 first)",
         f"over-triage:       {report.over_triage_rate():.1%}  "
         f"({report.over_triage}/{report.non_emergencies} non-emergencies answered 112 first)",
-        f"non-reports:       {report.non_reports} items: {report.non_reports_abstained} no channel, "
+        f"non-reports:       {report.non_reports} items: "
+        f"{report.non_reports_abstained} no channel, "
         f"{report.non_reports_routed} routed to a channel, {report.non_reports_112} answered 112",
         "",
         "accuracy per channel (by first expected channel):",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,13 @@ class Theme:
     name: Text
 
 
+def combine(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """One regex that matches where any of PATTERNS does: one search instead of many."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+
+
 @dataclass(frozen=True)
 class DangerKind:
     """One kind of acute danger (fire, weapon, ...) and its patterns per language."""
@@ -134,6 +142,16 @@ class DangerKind:
     needs_now: bool
     patterns: tuple[re.Pattern[str], ...]
     guards: tuple[re.Pattern[str], ...]
+
+    @property
+    def matcher(self) -> re.Pattern[str] | None:
+        """All patterns as one regex."""
+        return _combined(self.patterns)
+
+    @property
+    def guard(self) -> re.Pattern[str] | None:
+        """All guards as one regex."""
+        return _combined(self.guards)
 
 
 @dataclass(frozen=True)
@@ -226,7 +244,9 @@ class _Checker:
             self.fail(file, node.line_of(key), f"{where}: '{key}' is empty")
         return text
 
-    def text(self, file: str, node: LineDict, key: str, where: str, required: bool = True) -> Text | None:
+    def text(
+        self, file: str, node: LineDict, key: str, where: str, required: bool = True
+    ) -> Text | None:
         value = node.get(key)
         if value is None:
             if required:
@@ -269,8 +289,12 @@ class _Checker:
             if lang not in LANGS + EXTRA_LANGS:
                 self.fail(file, sub.line_of(lang), f"{where}.{key}: unknown language '{lang}'")
                 continue
-            if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
-                self.fail(file, sub.line_of(lang), f"{where}.{key}.{lang}: expected a list of texts")
+            if not isinstance(items, list) or not all(
+                isinstance(i, str) and i.strip() for i in items
+            ):
+                self.fail(
+                    file, sub.line_of(lang), f"{where}.{key}.{lang}: expected a list of texts"
+                )
                 continue
             lists[lang] = tuple(i.strip() for i in items)
         for lang in LANGS:
@@ -334,7 +358,9 @@ class _Checker:
                         hours = Hours(text, source, confidence)
             anonymous = entry.get("anonymous", False)
             if not isinstance(anonymous, bool):
-                self.fail(file, entry.line_of("anonymous"), f"{where}: 'anonymous' is true or false")
+                self.fail(
+                    file, entry.line_of("anonymous"), f"{where}: 'anonymous' is true or false"
+                )
             if ident and name and expect:
                 channels[ident] = Channel(
                     ident, name, tuple(contacts), hours, bool(anonymous), expect, note
@@ -349,7 +375,11 @@ class _Checker:
         label = self.text(file, node, "label", f"{where}.{kind}", required=False)
         source, confidence = self.source_and_confidence(file, node, f"{where}.{kind} '{value}'")
         if kind == "web" and value and not value.startswith("https://"):
-            self.fail(file, node.line_of("value"), f"{where}: web address '{value}' must start with https://")
+            self.fail(
+                file,
+                node.line_of("value"),
+                f"{where}: web address '{value}' must start with https://",
+            )
         return Contact(kind, value, label, source, confidence) if value else None
 
     def meldkaart(
@@ -378,10 +408,14 @@ class _Checker:
             reply = self.text(file, entry, "reply", where, required=channel is None)
             why = self.text(file, entry, "why", where, required=channel is not None)
             if channel is not None and channel not in channels:
-                self.fail(file, entry.line_of("channel"), f"{where}: unknown channel id '{channel}'")
+                self.fail(
+                    file, entry.line_of("channel"), f"{where}: unknown channel id '{channel}'"
+                )
             alternatives = entry.get("alternatives") or []
             if not isinstance(alternatives, list):
-                self.fail(file, entry.line_of("alternatives"), f"{where}: 'alternatives' must be a list")
+                self.fail(
+                    file, entry.line_of("alternatives"), f"{where}: 'alternatives' must be a list"
+                )
                 alternatives = []
             for alt in alternatives:
                 if alt not in channels:
@@ -392,7 +426,9 @@ class _Checker:
             keywords = self.word_lists(file, entry, "keywords", where)
             context = self.word_lists(file, entry, "context", where, required=False)
             if entry.get("followup") is not None:
-                node = self.mapping(file, entry["followup"], f"{where}.followup", entry.line_of("followup"))
+                node = self.mapping(
+                    file, entry["followup"], f"{where}.followup", entry.line_of("followup")
+                )
                 if node is not None:
                     pending_followups.append((entry, ident, node))
             if ident and title and (why or reply):
@@ -421,7 +457,11 @@ class _Checker:
             return None
         ident = str(doc["anonymous_situation"])
         if ident not in situations:
-            self.fail(file, doc.line_of("anonymous_situation"), f"anonymous_situation: unknown situation '{ident}'")
+            self.fail(
+                file,
+                doc.line_of("anonymous_situation"),
+                f"anonymous_situation: unknown situation '{ident}'",
+            )
             return None
         return ident
 
@@ -454,7 +494,8 @@ class _Checker:
         cues = {}
         for key in ("now_cues", "past_cues", "calm_cues"):
             cues[key] = tuple(
-                Cue(lang, pattern) for lang, pattern in self.patterns_by_language(file, top, key, "cues")
+                Cue(lang, pattern)
+                for lang, pattern in self.patterns_by_language(file, top, key, "cues")
             )
         kinds = []
         seen: dict[str, int] = {}
@@ -463,12 +504,20 @@ class _Checker:
             where = f"danger kind '{ident}'"
             target = self.string(file, entry, "situation", where)
             if target and target not in situations:
-                self.fail(file, entry.line_of("situation"), f"{where}: unknown situation '{target}'")
+                self.fail(
+                    file, entry.line_of("situation"), f"{where}: unknown situation '{target}'"
+                )
             elif target and situations[target].channel != "112":
-                self.fail(file, entry.line_of("situation"), f"{where}: situation '{target}' must go to 112")
+                self.fail(
+                    file,
+                    entry.line_of("situation"),
+                    f"{where}: situation '{target}' must go to 112",
+                )
             needs_now = entry.get("needs_now", False)
             if not isinstance(needs_now, bool):
-                self.fail(file, entry.line_of("needs_now"), f"{where}: 'needs_now' is true or false")
+                self.fail(
+                    file, entry.line_of("needs_now"), f"{where}: 'needs_now' is true or false"
+                )
             patterns = self.patterns(file, entry, "patterns", where)
             guards = self.patterns(file, entry, "guards", where) if "guards" in entry else ()
             if not patterns:
@@ -476,7 +525,9 @@ class _Checker:
             kinds.append(DangerKind(ident, target, bool(needs_now), patterns, guards))
         return DangerRules(tuple(kinds), cues["now_cues"], cues["past_cues"], cues["calm_cues"])
 
-    def patterns(self, file: str, node: LineDict, key: str, where: str) -> tuple[re.Pattern[str], ...]:
+    def patterns(
+        self, file: str, node: LineDict, key: str, where: str
+    ) -> tuple[re.Pattern[str], ...]:
         """Regexes of every language; written against normalised text (lower case, no accents)."""
         return tuple(p for _lang, p in self.patterns_by_language(file, node, key, where))
 
@@ -494,14 +545,25 @@ class _Checker:
                 self.fail(file, sub.line_of(lang), f"{where}.{key}: unknown language '{lang}'")
                 continue
             if not isinstance(items, list):
-                self.fail(file, sub.line_of(lang), f"{where}.{key}.{lang}: expected a list of patterns")
+                self.fail(
+                    file, sub.line_of(lang), f"{where}.{key}.{lang}: expected a list of patterns"
+                )
                 continue
             for item in items:
                 try:
                     compiled.append((str(lang), re.compile(str(item))))
                 except re.error as exc:
-                    self.fail(file, sub.line_of(lang), f"{where}.{key}.{lang}: bad pattern '{item}': {exc}")
+                    self.fail(
+                        file,
+                        sub.line_of(lang),
+                        f"{where}.{key}.{lang}: bad pattern '{item}': {exc}",
+                    )
         return compiled
+
+
+@cache
+def _combined(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    return combine(patterns)
 
 
 def _replace_followup(situation: Situation, followup: FollowUp) -> Situation:

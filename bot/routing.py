@@ -78,10 +78,13 @@ class _Term:
 class _Index:
     entries: list[Situation]
     unigrams: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
-    multi: list[_Term] = field(default_factory=list)
+    multi: dict[str, list[_Term]] = field(
+        default_factory=lambda: defaultdict(list)
+    )  # by first stem
     compounds: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
-    surface: list[str] = field(default_factory=list)
+    surface: tuple[str, ...] = ()
     surface_stem: dict[str, str] = field(default_factory=dict)
+    slips: dict[str, str | None] = field(default_factory=dict)  # spelling slips seen, corrected
     position: dict[str, int] = field(default_factory=dict)
 
 
@@ -115,10 +118,14 @@ class Router:
         infos = [(i, s) for i, s in ranked if not self._index.entries[i].is_report]
         best_report = reports[0] if reports else None
         best_info = infos[0] if infos else None
-        if best_info and best_info[1] >= FLOOR and (
-            best_report is None or best_info[1] >= best_report[1]
+        if (
+            best_info
+            and best_info[1] >= FLOOR
+            and (best_report is None or best_info[1] >= best_report[1])
         ):
-            return RouteResult(None, None, (), False, 0.0, lang, info=self._index.entries[best_info[0]].id)
+            return RouteResult(
+                None, None, (), False, 0.0, lang, info=self._index.entries[best_info[0]].id
+            )
         if best_report is None or best_report[1] < FLOOR:
             return RouteResult(None, None, (), False, _confidence(best_report, None), lang)
 
@@ -130,7 +137,11 @@ class Router:
         for entry, score in rivals:
             if score >= CLOSE * best_report[1]:
                 choices.append(entry.id)
-                if entry.channel and entry.channel not in alternatives and entry.channel != best.channel:
+                if (
+                    entry.channel
+                    and entry.channel not in alternatives
+                    and entry.channel != best.channel
+                ):
                     alternatives.append(entry.channel)
         second = rivals[0][1] if rivals else 0.0
         return RouteResult(
@@ -200,17 +211,18 @@ class Router:
             if not matched:
                 matched = self._compound(word, hits)
             if not matched and len(word) >= 5:
-                fixed = _fuzzy(word, tuple(index.surface))
+                fixed = _fuzzy(word, index)
                 if fixed is not None:
                     form = index.surface_stem[fixed]
                     positions[form].append(pos)
                     for entry, weight in index.unigrams.get(form, ()):
                         key = (entry, word)
                         hits[key] = max(hits.get(key, 0.0), weight * FUZZY_FACTOR)
-        for term in index.multi:
-            if _sequence_present(term.stems, positions):
-                key = (term.entry, term.stems)
-                hits[key] = max(hits.get(key, 0.0), term.weight)
+        for first in [f for f in positions if f in index.multi]:
+            for term in index.multi[first]:
+                if _sequence_present(term.stems, positions):
+                    key = (term.entry, term.stems)
+                    hits[key] = max(hits.get(key, 0.0), term.weight)
         scores: dict[int, float] = defaultdict(float)
         for (entry, _term), weight in hits.items():
             scores[entry] += weight
@@ -234,7 +246,9 @@ class Router:
         return found
 
 
-def _rivals(best: Situation, reports: list[tuple[int, float]], entries: list[Situation]) -> list[tuple[Situation, float]]:
+def _rivals(
+    best: Situation, reports: list[tuple[int, float]], entries: list[Situation]
+) -> list[tuple[Situation, float]]:
     """The best-scoring situations that lead to a different channel than the best one."""
     seen: set[str | None] = {best.channel}
     rivals = []
@@ -252,7 +266,11 @@ def _confidence(best: tuple[int, float] | None, second: float | None) -> float:
         return 0.0
     top = best[1]
     margin = top - (second or 0.0)
-    return round(max(0.0, min(1.0, (top / (top + 1.5)) * (0.5 + 0.5 * margin / top))), 2) if top else 0.0
+    return (
+        round(max(0.0, min(1.0, (top / (top + 1.5)) * (0.5 + 0.5 * margin / top))), 2)
+        if top
+        else 0.0
+    )
 
 
 def _sequence_present(term: tuple[str, ...], positions: dict[str, list[int]]) -> bool:
@@ -271,39 +289,47 @@ def _follows(term: tuple[str, ...], i: int, previous: int, positions: dict[str, 
     )
 
 
-@cache
-def _fuzzy_cached(word: str, surface: tuple[str, ...]) -> str | None:
-    match = process.extractOne(word, surface, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-    return match[0] if match else None
-
-
-def _fuzzy(word: str, surface: tuple[str, ...]) -> str | None:
-    return _fuzzy_cached(word, surface)
+def _fuzzy(word: str, index: _Index) -> str | None:
+    """The key word WORD is a spelling slip of, if any (remembered: residents repeat slips)."""
+    if word not in index.slips:
+        if len(index.slips) > 50_000:
+            index.slips.clear()
+        match = process.extractOne(
+            word, index.surface, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+        )
+        index.slips[word] = match[0] if match else None
+    return index.slips[word]
 
 
 def _build_index(kaart: Meldkaart) -> _Index:
-    """Index every matchable entry: reports (not 112: only the danger check sends there) and info."""
+    """Index reports and info entries; 112 is reached only through the danger check."""
     entries = [s for s in kaart.situations.values() if s.channel != "112"]
     index = _Index(entries)
     index.position = {entry.id: i for i, entry in enumerate(entries)}
     raw_terms: list[_Term] = []
     surface: set[str] = set()
-    sources = (("keywords", KEYWORD_WEIGHT), ("context", CONTEXT_WEIGHT), ("phrases", PHRASE_WEIGHT))
+    sources = (
+        ("keywords", KEYWORD_WEIGHT),
+        ("context", CONTEXT_WEIGHT),
+        ("phrases", PHRASE_WEIGHT),
+    )
     for i, entry in enumerate(entries):
         for field_name, weight in sources:
             for lang, items in getattr(entry, field_name).items():
                 for item in items:
                     all_words = words(normalise(item))
                     content = [w for w in all_words if w not in STOP_WORDS]
-                    if not content:
-                        continue
+                    if not content and (field_name == "phrases" or len(all_words) < 2):
+                        continue  # a lone stop word says nothing; "what can you do" does
                     if field_name == "phrases":
                         raw_terms.extend(_Term((stem(w, lang),), weight, i) for w in content)
                         continue
                     # A key word group keeps its stop words: "dood wil", "geen stroom". It is
                     # more specific than any one of its words, by the number of content words.
                     group = all_words if len(all_words) > 1 else content
-                    bonus = 1 + MULTI_WORD_BONUS * (len(content) - 1) if len(group) > 1 else 1.0
+                    bonus = (
+                        1 + MULTI_WORD_BONUS * max(0, len(content) - 1) if len(group) > 1 else 1.0
+                    )
                     raw_terms.append(_Term(tuple(stem(w, lang) for w in group), weight * bonus, i))
                     if len(group) == 1 and len(group[0]) >= MIN_COMPOUND:
                         index.compounds[group[0]].append((i, weight))
@@ -311,6 +337,7 @@ def _build_index(kaart: Meldkaart) -> _Index:
                         if len(w) >= 5:
                             surface.add(w)
                             index.surface_stem[w] = stem(w, lang)
+
     # IDF over channels: a term that points to many channels says little about any one of them.
     # (Info entries count as a channel of their own.)
     def channel_of(entry: int) -> str:
@@ -329,11 +356,11 @@ def _build_index(kaart: Meldkaart) -> _Index:
         if len(stems_) == 1:
             index.unigrams[stems_[0]].append((entry, weight))
         else:
-            index.multi.append(_Term(stems_, weight, entry))
+            index.multi[stems_[0]].append(_Term(stems_, weight, entry))
     for key, postings in list(index.compounds.items()):
         idf = math.log(1 + n / len({channel_of(e) for e, _ in postings}))
         index.compounds[key] = [(e, w * idf) for e, w in postings]
-    index.surface = sorted(surface)
+    index.surface = tuple(sorted(surface))
     return index
 
 

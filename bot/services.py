@@ -32,6 +32,9 @@ async def open_services(settings: Settings | None = None, router: Router | None 
     router = router or default_router()
     db = await Database.open(settings.db_path)
     return Services(
-        settings=settings, router=router, db=db, stats=Stats(db, settings),
+        settings=settings,
+        router=router,
+        db=db,
+        stats=Stats(db, settings),
         areas=AreaDirectory.load(db=settings.db_path),
     )

@@ -1,0 +1,102 @@
+"""The danger check: acute danger answers 112 first; false friends and past events do not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.routing import Router
+
+
+@pytest.fixture(scope="module")
+def router() -> Router:
+    return Router.load()
+
+
+ACUTE = [
+    # fire and smoke
+    "help, er slaan vlammen uit het dak van de schuur",
+    "er komt dikke zwarte rook onder de deur van de buren vandaan",
+    "the kitchen next door is on fire",
+    "Es brennt im Treppenhaus, überall Rauch",
+    "il y a un incendie dans l'immeuble",
+    # unconscious, not breathing, bleeding
+    "mijn oma is gevallen en reageert niet meer",
+    "er ligt een man bewusteloos bij de bushalte",
+    "my flatmate collapsed and is not breathing",
+    "someone is bleeding heavily from his head",
+    "Er ist bewusstlos und atmet nicht",
+    "elle ne respire plus, venez vite",
+    # weapon, fight, robbery, break-in now
+    "er staat nu een man met een mes te zwaaien op het plein",
+    "a man is pointing a gun at people outside the shop",
+    "er zijn op dit moment drie mannen aan het vechten voor de kroeg",
+    "er is nu iemand aan het inbreken bij de buren, ik zie een zaklamp in hun huis",
+    "someone is breaking into my neighbour's car right now",
+    "ik ben net beroofd van mijn telefoon, de jongen rent richting het station",
+    # water, jumping
+    "er is net een kind in de maas gevallen",
+    "a woman is standing on the edge of the bridge and wants to jump",
+    # domestic violence right now
+    "mijn buurman slaat zijn vrouw, ik hoor het nu, ze schreeuwt om hulp",
+    "my dad is hitting my mum right now",
+    # drunk driver now
+    "er rijdt nu een dronken bestuurder zigzaggend over de singel",
+    # gas with symptoms, hit gas pipe
+    "sterke gaslucht in huis en mijn dochter is duizelig",
+    "de aannemer heeft een gasleiding geraakt en het sist",
+]
+
+NOT_ACUTE = [
+    # false friends
+    "de lamp in de portiek brandt niet",
+    "de rookmelder piept omdat de batterij leeg is",
+    "de brandgang achter de huizen ligt vol afval",
+    "ik wil een fiets kopen, waar vind ik een goede winkel",
+    # past events, no danger now
+    "vorige week is er bij ons ingebroken, hoe doe ik aangifte",
+    "gisteren was er een vechtpartij bij de kroeg, nu is het rustig",
+    "last week someone broke into my car",
+    "my phone was stolen yesterday, how do i report it",
+    "mijn auto is vannacht in brand gestoken, de brandweer heeft al geblust",
+    # worries, habits
+    "mijn zus wordt soms geslagen door haar vriend, ik maak me zorgen",
+    "i think my neighbour hits his wife sometimes but nothing is happening right now",
+    # a seller who does not answer is no medical emergency
+    "ik heb een telefoon betaald en de verkoper reageert niet meer",
+    # a neighbour quarrel over a fence is no burglary
+    "we hebben ruzie met de buurman over de schutting",
+]
+
+
+@pytest.mark.parametrize("text", ACUTE)
+def test_acute_danger_answers_112_first(router: Router, text: str) -> None:
+    result = router.route(text)
+    assert result.channel == "112", result
+    assert result.emergency
+    assert result.danger is not None
+
+
+@pytest.mark.parametrize("text", NOT_ACUTE)
+def test_false_friends_and_past_events_are_not_112(router: Router, text: str) -> None:
+    result = router.route(text)
+    assert result.channel != "112", result
+    assert not result.emergency
+
+
+def test_unsure_whether_acute_shows_112_first_and_everyday_channel_second(router: Router) -> None:
+    # violence with no time cue at all: 112 first, the everyday channel as alternative
+    result = router.route("twee mannen met een koevoet lopen achter de tuinen langs")
+    assert result.channel == "112"
+    assert result.confidence < 1.0
+
+
+def test_domestic_violence_now_keeps_veilig_thuis_as_second(router: Router) -> None:
+    result = router.route("mijn buurman slaat zijn vrouw, ik hoor het nu door de muur")
+    assert result.channel == "112"
+    assert "veilig-thuis" in result.alternatives
+
+
+def test_danger_words_inside_long_text_are_still_found(router: Router) -> None:
+    filler = "ik woon hier al jaren en het is meestal een rustige buurt. " * 60
+    result = router.route(filler + "maar nu staat het huis van de buren in brand")
+    assert result.channel == "112"

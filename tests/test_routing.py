@@ -1,0 +1,109 @@
+"""The matcher: situations from residents' own words, an honest abstain, the JSON contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.evaluation import evaluate, load_cases
+from bot.routing import Router, route
+
+HOLDOUT = Path(__file__).parent / "data" / "routing-holdout.yaml"
+
+
+@pytest.fixture(scope="module")
+def router() -> Router:
+    return Router.load()
+
+
+@pytest.mark.parametrize(
+    ("text", "channel", "situation"),
+    [
+        ("er staan weer vuilniszakken naast de container", "melddesk", "afval-bijplaatsing"),
+        ("lantarenpaal in onze straat is kapot", "melddesk", "straatverlichting"),  # spelling slip
+        ("overal hondepoep op het grasveld", "melddesk", "hondenpoep"),  # compound, slip
+        ("mijn fiets is gestolen bij het station", "politie", "fietsdiefstal"),
+        (
+            "the heating in my rented flat is broken and the landlord does nothing",
+            "woningcorporatie",
+            "huurwoning-gebrek",
+        ),
+        ("ik zie het niet meer zitten", "113", "suicidale-gedachten"),
+    ],
+)
+def test_situations(router: Router, text: str, channel: str, situation: str) -> None:
+    result = router.route(text)
+    assert (result.channel, result.situation) == (channel, situation)
+    assert 0.0 < result.confidence <= 1.0
+
+
+def test_joint_case_lists_the_second_channel(router: Router) -> None:
+    result = router.route("de bovenburen hebben om 3 uur 's nachts een feest met keiharde muziek")
+    assert result.channel == "melddesk"
+    assert "politie" in result.alternatives
+
+
+def test_wish_for_anonymity_sends_crime_to_meld_misdaad_anoniem(router: Router) -> None:
+    plain = router.route("er wordt elke avond gedeald bij de bushalte")
+    anonymous = router.route(
+        "er wordt elke avond gedeald bij de bushalte, ik wil dit anoniem melden want ik ben bang"
+    )
+    assert plain.channel == "politie"
+    assert anonymous.channel == "meld-misdaad-anoniem"
+    assert "politie" in anonymous.alternatives
+
+
+@pytest.mark.parametrize("text", ["hallo", "goedemorgen", "thanks!", "what can you do?", "bedankt"])
+def test_greetings_get_no_channel_and_never_112(router: Router, text: str) -> None:
+    result = router.route(text)
+    assert result.channel is None
+    assert result.situation is None
+    assert not result.emergency
+    assert result.info is not None
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🙂🙂🙂", "asdf qwerty zxcv", "12345", "?!?!"])
+def test_abstains_below_the_floor(router: Router, text: str) -> None:
+    result = router.route(text)
+    assert result.channel is None
+    assert result.situation is None
+    assert not result.emergency
+
+
+def test_huge_message_is_answered(router: Router) -> None:
+    result = router.route("vuilniszakken naast de container " * 5000)
+    assert result.channel == "melddesk"
+
+
+def test_language_is_detected(router: Router) -> None:
+    assert router.route("er ligt afval naast de container").language == "nl"
+    assert router.route("there is rubbish next to the bins").language == "en"
+    assert router.route("Ich möchte anonym melden, dass hier gehandelt wird").language == "de"
+    assert router.route("il y a des déchets partout à côté des conteneurs").language == "fr"
+
+
+def test_json_contract_keys_and_types(router: Router) -> None:
+    data = router.route("losse stoeptegel op de stoep").to_json()
+    assert list(data) == [
+        "channel",
+        "situation",
+        "alternatives",
+        "emergency",
+        "confidence",
+        "language",
+    ]
+    assert isinstance(data["alternatives"], list)
+    assert isinstance(data["confidence"], float)
+
+
+def test_module_level_route_uses_the_packaged_meldkaart() -> None:
+    assert route("er staat een fietswrak aan het hek").channel == "melddesk"
+
+
+def test_holdout_set_meets_the_targets(router: Router) -> None:
+    report = evaluate(router, load_cases(HOLDOUT))
+    assert report.emergency_recall() == 1.0
+    assert report.over_triage_rate() <= 0.02
+    assert report.non_reports_112 == 0
+    assert report.top1() >= 0.9, [(c.text, got) for c, got in report.misses]
