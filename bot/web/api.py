@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from datetime import datetime
+from types import ModuleType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -13,6 +17,8 @@ from starlette.responses import JSONResponse, Response
 
 from bot import __version__
 from bot.answers import build_card, channel_block
+from bot.areacard import build_area_card, render_area_text
+from bot.areas import AreaNotFound
 from bot.chat import answer_option
 from bot.i18n import LANGUAGES, normalise_language
 from bot.routing import RouteResult
@@ -26,6 +32,23 @@ log = logging.getLogger("meldwijzer.web")
 # The web page marks its calls with this header, so the counters can tell the page from the API.
 DOOR_HEADER = "x-meldwijzer-door"
 ROUTE_FIELDS = frozenset(RouteRequest.__dataclass_fields__)
+AREA_QUERY_MAX = 200
+MAASTRICHT = ZoneInfo("Europe/Amsterdam")
+Clock = Callable[[], datetime]
+
+
+def spreekuren_module() -> ModuleType | None:
+    """bot.spreekuren when it is installed (the spreekuren endpoints depend on it)."""
+    try:
+        from bot import spreekuren
+    except ImportError:
+        return None
+    return spreekuren
+
+
+def calendar_path(area: str) -> str:
+    """Where an area's iCalendar feed is served."""
+    return f"/spreekuren/{area}.ics"
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:
@@ -54,10 +77,15 @@ def query_language(request: Request) -> str | None:
 class Api:
     """The handlers, bound to the services of one process."""
 
-    def __init__(self, services: Services, telegram_mode: str = "off") -> None:
+    def __init__(
+        self, services: Services, telegram_mode: str = "off", clock: Clock | None = None
+    ) -> None:
         self.services = services
         self.settings = services.settings
         self.telegram_mode = telegram_mode
+        self.clock: Clock = clock or (lambda: datetime.now(MAASTRICHT))
+        self.spreekuren = spreekuren_module()
+        self.area_ids = tuple(area.id for area in services.areas.areas())
 
     def door(self, request: Request) -> str:
         """'web' for the page's own calls, 'api' for everyone else."""
@@ -121,9 +149,86 @@ class Api:
         except Exception as exc:  # counted after the answer left: log the kind, nothing else
             log.warning("could not count a question: %s", type(exc).__name__)
 
+    async def area(self, request: Request) -> Response:
+        """GET /api/area?q=: the area team of a postcode or buurt, with its next spreekuren."""
+        lang = self._language(request)
+        query = request.query_params.get("q")
+        if query is None or not query.strip():
+            raise ApiError(422, "query_missing")
+        if len(query) > AREA_QUERY_MAX:
+            raise ApiError(422, "query_too_long", limit=AREA_QUERY_MAX)
+        directory = self.services.areas
+        try:
+            result = directory.lookup(query)
+        except AreaNotFound as exc:
+            raise ApiError(404, "area_not_found", message=exc.message(lang)) from exc
+        lines: Sequence[str] = ()
+        if result.area and self.spreekuren is not None:
+            now = self.clock()
+            today = self.spreekuren.today_in_maastricht(now)
+            items = await self.spreekuren.upcoming(self.services.db, result.area, now)
+            lines = [self.spreekuren.format_occurrence(o, lang, today) for o in items]
+        card = build_area_card(result, directory, lines)
+        calendar = (
+            calendar_path(result.area) if result.area and self.spreekuren is not None else None
+        )
+        body = {
+            **result.to_json(),
+            "card": asdict(card),
+            "text": render_area_text(card, lang, self.services.router.meldkaart),
+            "language": lang,
+            "calendar": calendar,
+        }
+        return JSONResponse(body)
+
+    def _known_area(self, area: str | None) -> str:
+        if not area:
+            raise ApiError(422, "area_missing", areas=", ".join(self.area_ids))
+        if area not in self.area_ids:
+            raise ApiError(404, "unknown_area", areas=", ".join(self.area_ids))
+        return area
+
+    async def spreekuren_list(self, request: Request) -> Response:
+        """GET /api/spreekuren?area=: the area's upcoming spreekuren, soonest first."""
+        module = self.spreekuren
+        assert module is not None
+        lang = self._language(request)
+        area = self._known_area(request.query_params.get("area"))
+        now = self.clock()
+        items = await module.upcoming(self.services.db, area, now)
+        contacts = module.team_contacts(self.services.router.meldkaart)
+        body = {
+            "area": area,
+            "area_name": module.area_name(area, lang),
+            "language": lang,
+            "spreekuren": [module.occurrence_json(o, lang) for o in items],
+            "text": module.render_listing(area, items, lang, now, contacts),
+            "calendar": calendar_path(area),
+        }
+        return JSONResponse(body)
+
+    async def spreekuren_feed(self, request: Request) -> Response:
+        """GET /spreekuren/{area}.ics: a calendar feed residents can subscribe to."""
+        module = self.spreekuren
+        assert module is not None
+        lang = self._language(request)
+        area = self._known_area(request.path_params["area"])
+        feed = await module.ics_feed(self.services.db, area, self.clock(), lang)
+        return Response(
+            feed,
+            media_type="text/calendar",
+            headers={"content-disposition": f'inline; filename="meldwijzer-{area}.ics"'},
+        )
+
+    def _language(self, request: Request) -> str:
+        """?lang= (checked), else Accept-Language; kept for the error handler too."""
+        lang = query_language(request) or request_language(request.headers, request.query_params)
+        request.state.lang = lang
+        return lang
+
     async def channels(self, request: Request) -> Response:
         """GET /api/channels: every channel with its verified contacts."""
-        lang = query_language(request) or request_language(request.headers, request.query_params)
+        lang = self._language(request)
         kaart = self.services.router.meldkaart
         blocks = [channel_block(channel, lang) for channel in kaart.channels.values()]
         return JSONResponse({"language": lang, "channels": [asdict(b) for b in blocks]})

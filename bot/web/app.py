@@ -14,10 +14,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.services import Services
-from bot.web.api import DOOR_HEADER, Api
+from bot.web.api import DOOR_HEADER, Api, Clock
 from bot.web.errors import ApiError, error_response, request_language
 from bot.web.middleware import AccessLog, BodyLimit, CatchAll, RateLimit, SecurityHeaders
-from bot.web.openapi import Endpoint, build_openapi, core_endpoints
+from bot.web.openapi import Endpoint, build_openapi, core_endpoints, spreekuren_endpoints
 from bot.web.page import STATIC_DIR, Pages
 from bot.web.ratelimit import RateLimiter
 from bot.web.webhook import WEBHOOK_MAX_BODY, Webhook, webhook_path
@@ -26,14 +26,21 @@ RATE_LIMITED_PATHS = ("/api/", "/spreekuren/")
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
-def create_app(services: Services, telegram_app: Any = None) -> Starlette:
-    """The whole HTTP service on SERVICES; TELEGRAM_APP gets the webhook route in webhook mode."""
+def create_app(
+    services: Services, telegram_app: Any = None, *, clock: Clock | None = None
+) -> Starlette:
+    """The whole HTTP service on SERVICES; TELEGRAM_APP gets the webhook route in webhook mode.
+
+    CLOCK (an aware "now") is for tests of the spreekuren; the default is the real time.
+    """
     settings = services.settings
     webhook = telegram_app is not None and settings.webhook_url is not None
     telegram_mode = "off" if telegram_app is None else ("webhook" if webhook else "polling")
-    api = Api(services, telegram_mode)
+    api = Api(services, telegram_mode, clock)
     pages = Pages(settings.max_text_chars)
     endpoints: list[Endpoint] = core_endpoints()
+    if api.spreekuren is not None:
+        endpoints += spreekuren_endpoints(api.area_ids)
     document = build_openapi(settings, services.router.meldkaart, endpoints)
 
     async def openapi(request: Request) -> Response:
@@ -50,9 +57,17 @@ def create_app(services: Services, telegram_app: Any = None) -> Starlette:
         Route("/docs", pages.docs, methods=["GET"]),
         Route("/i18n/{lang}.json", pages.texts, methods=["GET"]),
         Route("/api/route", api.route, methods=["POST"]),
+        Route("/api/area", api.area, methods=["GET"]),
         Route("/api/channels", api.channels, methods=["GET"]),
         Route("/healthz", api.healthz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
+    ]
+    if api.spreekuren is not None:
+        routes += [
+            Route("/api/spreekuren", api.spreekuren_list, methods=["GET"]),
+            Route("/spreekuren/{area}.ics", api.spreekuren_feed, methods=["GET"]),
+        ]
+    routes += [
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
@@ -99,7 +114,9 @@ def _language(request: Request) -> str:
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(_language(request), exc.status, exc.code, exc.headers, **exc.values)
+    return error_response(
+        _language(request), exc.status, exc.code, exc.headers, exc.message, **exc.values
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -14,12 +14,19 @@ class ApiError(Exception):
     """A request the API refuses: HTTP status, a stable code and the values its message needs."""
 
     def __init__(
-        self, status: int, code: str, headers: Mapping[str, str] | None = None, **values: object
+        self,
+        status: int,
+        code: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        message: str | None = None,
+        **values: object,
     ) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
         self.headers = dict(headers or {})
+        self.message = message  # already in the request's language (a core module's own text)
         self.values = values
 
 
@@ -53,8 +60,10 @@ def error_response(
     status: int,
     code: str,
     headers: Mapping[str, str] | None = None,
+    message: str | None = None,
     **values: object,
 ) -> JSONResponse:
     """The error body every endpoint uses: {"error": code, "message": text, "language": lang}."""
-    body = {"error": code, "message": t(f"web.error.{code}", lang, **values), "language": lang}
+    text = message if message is not None else t(f"web.error.{code}", lang, **values)
+    body = {"error": code, "message": text, "language": lang}
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))

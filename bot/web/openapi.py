@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot import __version__
 from bot.config import Settings
 from bot.meldkaart import Meldkaart
-from bot.web.payloads import ChannelList, ErrorBody, Health, RouteAnswer, RouteRequest
+from bot.web.api import AREA_QUERY_MAX
+from bot.web.payloads import (
+    AreaAnswer,
+    ChannelList,
+    ErrorBody,
+    Health,
+    RouteAnswer,
+    RouteRequest,
+    SpreekurenList,
+)
 from bot.web.schema import JsonSchema, SchemaBuilder
 
 LANG_SCHEMA: JsonSchema = {"type": "string", "enum": ["nl", "en"]}
@@ -59,6 +68,23 @@ def core_endpoints() -> list[Endpoint]:
             ),
         ),
         Endpoint(
+            "get", "/api/area", "area", "The area team of a postcode or buurt",
+            {200: AreaAnswer, 404: ErrorBody, 422: ErrorBody},
+            params=(
+                Param(
+                    "q", "query", {"type": "string", "minLength": 1, "maxLength": AREA_QUERY_MAX},
+                    required=True, doc="a postcode (6221 AB, 6221ab, 6221) or a buurt name",
+                ),
+                LANG_PARAM,
+            ),
+            description=(
+                "The result of `meldwijzer area --json` plus the area card (THOR and the "
+                "police, and the next spreekuren) and the card as plain text. A postcode that "
+                "spans areas gives `candidates` to pick from; a postcode outside Maastricht "
+                "gives `in_maastricht: false`; anything else is a 404 with a clear message."
+            ),
+        ),
+        Endpoint(
             "get", "/api/channels", "channels", "Every channel with its verified contacts",
             {200: ChannelList, 422: ErrorBody}, params=(LANG_PARAM,),
         ),
@@ -69,6 +95,27 @@ def core_endpoints() -> list[Endpoint]:
         Endpoint(
             "get", "/openapi.json", "openapi", "This document",
             {200: ("application/json", {"type": "object"})}, tags=("service",),
+        ),
+    ]
+
+
+def spreekuren_endpoints(area_ids: Sequence[str]) -> list[Endpoint]:
+    """The spreekuren listing and the calendar feed (when bot.spreekuren is there)."""
+    area = {"type": "string", "enum": list(area_ids)}
+    return [
+        Endpoint(
+            "get", "/api/spreekuren", "spreekuren", "The upcoming spreekuren of an area",
+            {200: SpreekurenList, 404: ErrorBody, 422: ErrorBody},
+            params=(Param("area", "query", area, required=True, doc="area id"), LANG_PARAM),
+            description="The next eight weeks, soonest first, and always the next one planned.",
+        ),
+        Endpoint(
+            "get", "/spreekuren/{area}.ics", "spreekuren_feed", "A subscribable calendar feed",
+            {200: ("text/calendar", {"type": "string"}), 404: ErrorBody, 422: ErrorBody},
+            params=(Param("area", "path", area, doc="area id"), LANG_PARAM),
+            description="iCalendar (RFC 5545), one event per date, stable UIDs; cancelled "
+            "dates are events with STATUS:CANCELLED.",
+            tags=("calendar",),
         ),
     ]
 
@@ -140,9 +187,14 @@ def _param(p: Param) -> dict[str, Any]:
 
 
 _DESCRIPTIONS = {
-    200: "OK", 400: "The body is not JSON", 404: "Not found", 413: "The body is too large",
-    415: "The body is not application/json", 422: "A field or parameter is not valid",
-    429: "Too many requests from this client: wait Retry-After seconds", 503: "Not available",
+    200: "OK",
+    400: "The body is not JSON",
+    404: "Not found (the message says why)",
+    413: "The body is too large",
+    415: "The body is not application/json",
+    422: "A field or parameter is not valid",
+    429: "Too many requests from this client: wait Retry-After seconds",
+    503: "Not available",
 }
 
 

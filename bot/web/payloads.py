@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from bot.answers import AnswerCard, ChannelBlock, render_text
+from bot.areacard import AreaCard
+from bot.areas import Candidate
 from bot.routing import RouteResult
 
 Language = Literal["nl", "en"]
@@ -38,6 +40,53 @@ class RouteAnswer:
     language: str = field(metadata={"doc": "the language the text was written in"})
     card: AnswerCard = field(metadata={"doc": "the answer, with every channel's details"})
     text: str = field(metadata={"doc": "the card as plain text, to paste into an e-mail"})
+
+
+@dataclass(frozen=True)
+class AreaAnswer:
+    """The area result of the CLI contract, the area card and the card as plain text."""
+
+    query: str
+    postcode: str | None = field(metadata={"doc": "normalised, e.g. 6221AB or 6221"})
+    in_maastricht: bool
+    area: str | None = field(metadata={"doc": "area id, set only when one area is certain"})
+    area_name: str | None
+    buurt: str | None
+    candidates: list[Candidate] = field(metadata={"doc": "buurten to pick from"})
+    approximate: bool
+    card: AreaCard = field(metadata={"doc": "the area team: THOR, police, spreekuren"})
+    text: str = field(metadata={"doc": "the card as plain text, in `language`"})
+    language: Language
+    calendar: str | None = field(metadata={"doc": "path of the area's spreekuren feed"})
+
+
+@dataclass(frozen=True)
+class SpreekuurLine:
+    """One spreekuur on one date."""
+
+    id: int
+    uid: str = field(metadata={"doc": "stable iCalendar UID"})
+    area: str
+    date: str = field(metadata={"doc": "YYYY-MM-DD, in Maastricht"})
+    start: str = field(metadata={"doc": "ISO 8601 with offset (Europe/Amsterdam)"})
+    end: str
+    place: str
+    note: str | None
+    cancelled: bool
+    recurring: bool
+    text: str = field(metadata={"doc": "the line as residents read it, in `language`"})
+
+
+@dataclass(frozen=True)
+class SpreekurenList:
+    """The upcoming spreekuren of one area, soonest first."""
+
+    area: str
+    area_name: str
+    language: Language
+    spreekuren: list[SpreekuurLine]
+    text: str = field(metadata={"doc": "the listing as plain text"})
+    calendar: str = field(metadata={"doc": "path of the subscribable iCalendar feed"})
 
 
 @dataclass(frozen=True)
