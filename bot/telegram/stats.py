@@ -1,23 +1,89 @@
-"""Statistics in Telegram (issue 6 owns this file): /stats for staff.
+"""/stats in Telegram: a short summary and the weekday × hour heatmap for a staff member's areas.
 
-Fill `handlers` (and `staff_commands`); the builder picks them up through bot.telegram.plugins.
+Only staff see figures (admins from MELDWIJZER_ADMINS for every area, staff for their own), and
+only in a private chat, so figures never land in a group. Everyone else gets a polite refusal;
+a refusal writes nothing anywhere (a resident's id must not end up in a log or table).
+`/stats` shows the current half year; `/stats 2026Q1`, `/stats 2026-03`, `/stats 2025H2` another
+period. Every figure comes from bot.statsreport, so it has passed the small-cell suppression.
 """
 
 from __future__ import annotations
 
+import asyncio
+import html
+import logging
 from typing import Any
 
-from telegram import BotCommand
-from telegram.ext import BaseHandler
+from telegram import BotCommand, InputFile, Update
+from telegram.constants import ChatType
+from telegram.ext import BaseHandler, CommandHandler
 
+from bot.i18n import t
 from bot.services import Services
+from bot.stats import Period
+from bot.statsreport import area_names, build_overview, heatmap_caption, heatmap_png, summary_text
+from bot.storage import StorageError
+from bot.telegram.context import Context
+
+log = logging.getLogger(__name__)
+
+
+async def staff_areas(services: Services, user_id: int) -> tuple[str, ...]:
+    """The areas whose figures USER_ID may see: all for admins, their own for staff, else none."""
+    if user_id in services.settings.admins:
+        return tuple(area_names())
+    try:
+        from bot.staff import StaffDirectory  # issue 5's staff list
+    except ImportError:  # not there yet: only admins
+        return ()
+    return tuple(await StaffDirectory(services.db, services.settings.admins).areas_of(user_id))
+
+
+async def stats_command(update: Update, context: Context) -> None:
+    """/stats [period]: the summary and heatmap per area of the asking staff member."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    lang = await context.language(update)
+    services = context.services
+    areas = await staff_areas(services, user.id)
+    if not areas:
+        await context.bot.send_message(chat.id, html.escape(t("stats.refused", lang)))
+        return
+    if chat.type != ChatType.PRIVATE:
+        await context.bot.send_message(chat.id, html.escape(t("stats.private_only", lang)))
+        return
+    try:
+        period = (
+            Period.parse(context.args[0]) if context.args
+            else Period.half_year_of(services.stats.today())
+        )
+    except ValueError:
+        await context.bot.send_message(chat.id, html.escape(t("stats.bad_period", lang)))
+        return
+    try:
+        overviews = [await build_overview(services.stats, period, a, lang) for a in areas]
+    except StorageError as exc:
+        log.warning("/stats could not read the counters: %s", exc)
+        await context.bot.send_message(chat.id, html.escape(t("stats.failed", lang)))
+        return
+    for overview in overviews:
+        await context.bot.send_message(chat.id, html.escape(summary_text(overview, lang)))
+        if overview.total.exact == 0:
+            continue  # no questions at all: no empty picture
+        png = await asyncio.to_thread(heatmap_png, overview, lang)
+        await context.bot.send_photo(
+            chat.id,
+            photo=InputFile(png, filename=f"heatmap-{overview.area}.png"),
+            caption=html.escape(heatmap_caption(overview, lang)),
+        )
 
 
 def handlers(services: Services) -> list[BaseHandler[Any, Any, Any]]:
-    """The statistics handlers (none yet)."""
-    return []
+    """The statistics handlers."""
+    return [CommandHandler("stats", stats_command)]
 
 
 def staff_commands(lang: str) -> list[BotCommand]:
-    """Staff menu entries (none yet)."""
-    return []
+    """Staff menu entry for /stats."""
+    return [BotCommand("stats", t("stats.cmd", lang))]
