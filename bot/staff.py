@@ -1,0 +1,230 @@
+"""Who may publish spreekuren: admins (from MELDWIJZER_ADMINS) and staff with their areas.
+
+Admins add and remove staff and may act for every area; staff act only for their own areas;
+everyone else is refused. Every change and every refused attempt goes to the audit log (who,
+what, when), in the same transaction as the change itself. The log never holds text a person
+typed, only the action, the area and the ids acted on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.dutchdates import InputError
+from bot.storage import Database
+
+AREA_IDS: tuple[str, ...] = ("noord-oost", "zuid-oost", "centrum-zuid-west", "noord-west")
+MAX_NAME = 60
+CLI_ACTOR = 0  # the command line acts as user 0 in the audit log
+
+
+class Refused(InputError):
+    """The person may not do this; nothing changed, the attempt is in the audit log."""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A staff member and the areas they publish for."""
+
+    user_id: int
+    name: str
+    areas: tuple[str, ...]
+    added_by: int
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log."""
+
+    id: int
+    at: datetime
+    actor: int
+    action: str
+    allowed: bool
+    area: str | None
+    target: str | None
+    detail: dict[str, object]
+
+
+def stamp(now: datetime) -> str:
+    """NOW as stored: UTC, ISO 8601, to the second."""
+    if now.tzinfo is None:
+        raise ValueError("an aware datetime is needed (naive times are ambiguous)")
+    return now.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def parse_areas(text: str) -> tuple[str, ...]:
+    """Area ids from 'noord-oost,zuid-oost' or 'noord-oost zuid-oost'; unknown ids are refused."""
+    areas: list[str] = []
+    for part in text.replace(",", " ").split():
+        area = part.strip().lower()
+        if area not in AREA_IDS:
+            raise InputError("spreekuren.err.area_unknown", area=part, areas=", ".join(AREA_IDS))
+        if area not in areas:
+            areas.append(area)
+    if not areas:
+        raise InputError("spreekuren.err.area_missing", areas=", ".join(AREA_IDS))
+    return tuple(areas)
+
+
+async def write_audit(
+    conn: aiosqlite.Connection, actor: int, action: str, now: datetime, *, allowed: bool = True,
+    area: str | None = None, target: object = None, detail: dict[str, object] | None = None,
+) -> None:
+    """One audit line, written on CONN inside the caller's transaction."""
+    await conn.execute(
+        "INSERT INTO audit_log (at, actor, action, allowed, area, target, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            stamp(now), actor, action, int(allowed), area,
+            None if target is None else str(target),
+            json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
+        ),
+    )
+
+
+async def audit_log(db: Database, limit: int = 100, actor: int | None = None) -> list[AuditEntry]:
+    """The newest audit lines first (all actors, or one)."""
+    where, params = ("WHERE actor = ?", [actor]) if actor is not None else ("", [])
+    rows = await db.fetchall(
+        f"SELECT * FROM audit_log {where} ORDER BY id DESC LIMIT ?", (*params, limit)
+    )
+    return [
+        AuditEntry(
+            id=row["id"], at=datetime.fromisoformat(row["at"]), actor=row["actor"],
+            action=row["action"], allowed=bool(row["allowed"]), area=row["area"],
+            target=row["target"], detail=json.loads(row["detail"] or "{}"),
+        )
+        for row in rows
+    ]
+
+
+class StaffDirectory:
+    """Admins, staff and their areas; every check that refuses also audits."""
+
+    def __init__(self, db: Database, admins: Iterable[int]) -> None:
+        self.db = db
+        self.admins = frozenset(admins)
+
+    def is_admin(self, user_id: int) -> bool:
+        """Is USER_ID in MELDWIJZER_ADMINS?"""
+        return user_id in self.admins
+
+    async def member(self, user_id: int) -> StaffMember | None:
+        """The staff member with this Telegram user id, or None."""
+        row = await self.db.fetchone("SELECT * FROM staff WHERE user_id = ?", (user_id,))
+        if row is None:
+            return None
+        areas = await self.db.fetchall(
+            "SELECT area FROM staff_areas WHERE user_id = ? ORDER BY area", (user_id,)
+        )
+        return _member(row, tuple(a["area"] for a in areas))
+
+    async def members(self) -> list[StaffMember]:
+        """Every staff member, by name then id."""
+        rows = await self.db.fetchall("SELECT * FROM staff ORDER BY name COLLATE NOCASE, user_id")
+        area_rows = await self.db.fetchall("SELECT user_id, area FROM staff_areas ORDER BY area")
+        by_user: dict[int, list[str]] = {}
+        for row in area_rows:
+            by_user.setdefault(row["user_id"], []).append(row["area"])
+        return [_member(row, tuple(by_user.get(row["user_id"], ()))) for row in rows]
+
+    async def areas_of(self, user_id: int) -> tuple[str, ...]:
+        """The areas USER_ID may publish for: every area for admins, none for others."""
+        if self.is_admin(user_id):
+            return AREA_IDS
+        member = await self.member(user_id)
+        return member.areas if member else ()
+
+    async def is_staff(self, user_id: int) -> bool:
+        """May USER_ID use staff commands at all (admin, or staff with an area)?"""
+        return bool(await self.areas_of(user_id))
+
+    async def refuse(self, actor: int, action: str, now: datetime, area: str | None = None,
+                     key: str = "spreekuren.err.not_staff") -> Refused:
+        """Audit a refused attempt and return the error to raise."""
+        async with self.db.transaction() as conn:
+            await write_audit(conn, actor, action, now, allowed=False, area=area)
+        return Refused(key, area=area or "")
+
+    async def require_admin(self, actor: int, action: str, now: datetime) -> None:
+        """Raise Refused (audited) unless ACTOR is an admin."""
+        if not self.is_admin(actor):
+            raise await self.refuse(actor, action, now, key="spreekuren.err.not_admin")
+
+    async def require_staff(self, actor: int, action: str, now: datetime) -> tuple[str, ...]:
+        """ACTOR's areas; raise Refused (audited) when there are none."""
+        areas = await self.areas_of(actor)
+        if not areas:
+            raise await self.refuse(actor, action, now)
+        return areas
+
+    async def require_area(self, actor: int, area: str, action: str, now: datetime) -> None:
+        """Raise Refused (audited) unless ACTOR may publish for AREA."""
+        areas = await self.require_staff(actor, action, now)
+        if area not in areas:
+            raise await self.refuse(actor, action, now, area, key="spreekuren.err.not_your_area")
+
+    async def add(
+        self, actor: int, user_id: int, areas: Iterable[str], now: datetime, name: str = "",
+    ) -> StaffMember:
+        """Add USER_ID as staff for AREAS (replacing their areas when already staff)."""
+        await self.require_admin(actor, "staff.add", now)
+        areas = tuple(dict.fromkeys(areas))
+        unknown = [a for a in areas if a not in AREA_IDS]
+        if unknown or not areas:
+            raise InputError(
+                "spreekuren.err.area_unknown" if unknown else "spreekuren.err.area_missing",
+                area=", ".join(unknown), areas=", ".join(AREA_IDS),
+            )
+        name = " ".join(name.split())
+        if len(name) > MAX_NAME:
+            raise InputError("spreekuren.err.name_too_long", limit=MAX_NAME)
+        if user_id <= 0:
+            raise InputError("spreekuren.err.user_id", text=str(user_id))
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT group_concat(area) AS areas FROM staff_areas WHERE user_id = ?", (user_id,)
+            )
+            before = (await cursor.fetchone())["areas"]
+            await conn.execute(
+                "INSERT INTO staff (user_id, name, added_by, added_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET name = CASE WHEN excluded.name <> '' "
+                "THEN excluded.name ELSE staff.name END",
+                (user_id, name, actor, stamp(now)),
+            )
+            await conn.execute("DELETE FROM staff_areas WHERE user_id = ?", (user_id,))
+            await conn.executemany(
+                "INSERT INTO staff_areas (user_id, area) VALUES (?, ?)",
+                [(user_id, area) for area in areas],
+            )
+            await write_audit(
+                conn, actor, "staff.add", now, target=user_id,
+                detail={"areas": list(areas), "before": before.split(",") if before else None},
+            )
+        member = await self.member(user_id)
+        assert member is not None
+        return member
+
+    async def remove(self, actor: int, user_id: int, now: datetime) -> bool:
+        """Remove USER_ID as staff; False when they were not staff. Their spreekuren stay."""
+        await self.require_admin(actor, "staff.remove", now)
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute("DELETE FROM staff WHERE user_id = ?", (user_id,))
+            removed = cursor.rowcount > 0
+            if removed:
+                await write_audit(conn, actor, "staff.remove", now, target=user_id)
+        return removed
+
+
+def _member(row: aiosqlite.Row, areas: tuple[str, ...]) -> StaffMember:
+    return StaffMember(
+        user_id=row["user_id"], name=row["name"], areas=areas, added_by=row["added_by"],
+        added_at=datetime.fromisoformat(row["added_at"]),
+    )
