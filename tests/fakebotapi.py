@@ -43,6 +43,7 @@ _JSON_FIELDS = {
     "media",
     "menu_button",
 }
+_TEXT_FIELDS = {"text", "caption", "description", "query"}
 _INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "from_chat_id"}
 _TAGS = {
     "b",
@@ -558,6 +559,8 @@ def _parse_params(content_type: str, body: bytes) -> dict[str, Any]:
             params[key] = json.loads(value)
         elif key in _INT_FIELDS and isinstance(value, str) and re.fullmatch(r"-?\d+", value):
             params[key] = int(value)
+        elif key not in _TEXT_FIELDS and value in ("true", "false"):
+            params[key] = value == "true"
         else:
             params[key] = value
     return params

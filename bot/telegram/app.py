@@ -41,8 +41,7 @@ def build_application(
     """The bot with every handler registered, talking to `settings.telegram_api_url`."""
     if not settings.telegram_token:
         raise ValueError("the Telegram bot needs TELEGRAM_BOT_TOKEN")
-    # httpx logs every request URL at INFO, and the URL holds the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    quiet_loggers()
     memory = MessageMemory()
     app = (
         ApplicationBuilder()
@@ -75,6 +74,21 @@ def build_application(
     )
     app.add_error_handler(on_error)
     return app
+
+
+def quiet_loggers() -> None:
+    """Keep the token and people's words out of the logs, whatever the root level.
+
+    httpx logs every request URL at INFO, and the URL holds the token; PTB logs whole updates
+    (people's text) at DEBUG, aiosqlite every statement with its parameters.
+    """
+    for name, level in (
+        ("httpx", logging.WARNING),
+        ("telegram", logging.INFO),
+        ("aiosqlite", logging.INFO),
+    ):
+        logger = logging.getLogger(name)
+        logger.setLevel(max(level, logger.level))
 
 
 async def on_error(update: object, context: Context) -> None:

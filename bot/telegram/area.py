@@ -28,19 +28,13 @@ from bot.telegram.render import AREA_ASK, BUURT, Reply, area_reply, callback, es
 
 AWAITING = "awaiting_area"  # chat_data flag (memory only): the bot asked for a postcode or buurt
 KEYBOARD = "area_keyboard"  # chat_data flag: the location keyboard is showing
-DIRECTORY = "areas"
 _POSTCODE_LIKE = re.compile(r"^\s*\d{4}(\s*-?\s*[a-zA-Z]{2})?(\s*\d{1,5}\s*[a-zA-Z]?)?\s*$")
 MAX_AREA_WORDS = 4  # a longer text after "Wie is mijn wijkteam?" is a question, not a buurt
 
 
 def directory(context: Context) -> AreaDirectory:
-    """The area directory of this bot, loaded on first use."""
-    found = context.bot_data.get(DIRECTORY)
-    if found is None:
-        found = context.bot_data[DIRECTORY] = AreaDirectory.load(
-            db=context.services.settings.db_path
-        )
-    return found  # type: ignore[no-any-return]
+    """The area directory of the services."""
+    return context.services.areas
 
 
 def ask_button(lang: str) -> InlineKeyboardButton:
@@ -219,7 +213,7 @@ def handlers(services: Services) -> list[BaseHandler[Any, Any, Any]]:
     """/gebied, the wijkteam and buurt buttons, shared locations (private chats)."""
     return [
         CommandHandler("gebied", gebied),
-        CallbackQueryHandler(ask_button_pressed, pattern=rf"^{AREA_ASK}:"),
+        CallbackQueryHandler(ask_button_pressed, pattern=rf"^{AREA_ASK}:ask$"),
         CallbackQueryHandler(buurt_pressed, pattern=rf"^{BUURT}:"),
         MessageHandler(
             filters.LOCATION & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, location

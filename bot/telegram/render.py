@@ -14,13 +14,14 @@ from urllib.parse import urlsplit
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.answers import AnswerCard, ChannelBlock
+from bot.answers import AnswerCard, ChannelBlock, Option
 from bot.areacard import AreaCard, render_area_text
 from bot.i18n import t
 from bot.meldkaart import Meldkaart
 
 MAX_MESSAGE = 4096
 MAX_CALLBACK = 64
+MAX_CHOICES = 3
 
 # Callback data: a short prefix, then the value.
 OPTION = "o"  # o:<situation id>: a choice or follow-up answer
@@ -143,51 +144,44 @@ def _block_html(card: AnswerCard, block: ChannelBlock, primary: bool) -> str:
 def _answer_keyboard(card: AnswerCard) -> InlineKeyboardMarkup | None:
     lang = card.language
     rows: list[list[InlineKeyboardButton]] = []
-    for option in card.options[:3] if card.kind == "choices" else card.options:
-        rows.append(
-            [InlineKeyboardButton(option.label, callback_data=callback(OPTION, option.situation))]
-        )
+    for option in _options(card):
+        data = callback(OPTION, option.situation)
+        rows.append([InlineKeyboardButton(option.label, callback_data=data)])
     blocks = ([card.primary] if card.primary else []) + list(card.secondary)
     for block in blocks:
         for contact in block.contacts:
-            if (
-                contact.kind == "web"
-                and contact.href
-                and contact.href.startswith(("https://", "http://"))
-            ):
+            if contact.kind == "web" and (contact.href or "").startswith(("https://", "http://")):
                 label = t("telegram.web_button", lang, name=block.name)
                 rows.append([InlineKeyboardButton(label, url=contact.href)])
-    if card.kind in ("report", "followup"):
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    t("telegram.area_button", lang), callback_data=callback(AREA_ASK, "ask")
-                )
-            ]
-        )
+    if card.kind in ("report", "followup", "choices") and card.primary:
+        rows.append([_button(t("telegram.area_button", lang), callback(AREA_ASK, "ask"))])
     if any(block.channel_id in QUICK_EXIT_CHANNELS for block in blocks):
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    t("telegram.wipe_button", lang), callback_data=callback(WIPE, "now")
-                )
-            ]
-        )
-    if card.kind in ("report", "followup", "emergency"):
+        rows.append([_button(t("telegram.wipe_button", lang), callback(WIPE, "now"))])
+    if card.primary:
         rows.append(feedback_row(card.situation, lang))
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _options(card: AnswerCard) -> list[Option]:
+    """The buttons: follow-up answers, or (unsure) the answer shown and its runners-up, max 3."""
+    if card.kind != "choices":
+        return list(card.options)
+    options = list(card.options)
+    if card.situation and card.title and all(o.situation != card.situation for o in options):
+        options.insert(0, Option(card.title, card.situation))
+    return options[:MAX_CHOICES]
+
+
+def _button(label: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data)
 
 
 def feedback_row(situation: str | None, lang: str) -> list[InlineKeyboardButton]:
     """The "Klopte dit? 👍 / 👎" buttons under an answer."""
     value = situation or "-"
     return [
-        InlineKeyboardButton(
-            t("telegram.feedback_yes", lang), callback_data=callback(FEEDBACK, value, True)
-        ),
-        InlineKeyboardButton(
-            t("telegram.feedback_no", lang), callback_data=callback(FEEDBACK, value, False)
-        ),
+        _button(t("telegram.feedback_yes", lang), callback(FEEDBACK, value, True)),
+        _button(t("telegram.feedback_no", lang), callback(FEEDBACK, value, False)),
     ]
 
 

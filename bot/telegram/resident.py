@@ -155,7 +155,7 @@ async def stop(update: Update, context: Context) -> None:
 
 
 async def wipe(update: Update, context: Context) -> None:
-    """/wis: the quick exit: delete the recent messages of this chat, say nothing after."""
+    """/wis: the quick exit: delete the recent messages of this chat, and say nothing after."""
     chat = update.effective_chat
     if chat is None:
         return
@@ -163,8 +163,10 @@ async def wipe(update: Update, context: Context) -> None:
     ids = context.memory.take(chat.id)
     if context.chat_data is not None:
         context.chat_data.clear()
+    command = update.message.message_id if update.message else None
     deleted = await _delete(context, chat.id, ids)
-    if not deleted:
+    if not deleted or not [i for i in ids if i != command]:
+        # Nothing (else) was known, e.g. after a restart: say how to remove the chat itself.
         await say(update, context, "telegram.wipe_nothing", lang)
 
 
@@ -201,7 +203,7 @@ async def question(update: Update, context: Context) -> None:
     if len(text) > MAX_MESSAGE:
         await say(update, context, "telegram.too_long", lang, limit=MAX_MESSAGE)
         return
-    if not text.strip():
+    if not any(ch.isalnum() for ch in text):  # blank, zero-width or only punctuation
         await say(update, context, "chat.empty", lang)
         return
     if await area.answer_if_area(update, context, text, lang, expected=area.awaiting(context)):
@@ -374,8 +376,8 @@ def commands(services: Services) -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("wis", wipe),
         CallbackQueryHandler(pick_option, pattern=rf"^{OPTION}:"),
         CallbackQueryHandler(feedback, pattern=rf"^{FEEDBACK}:"),
-        CallbackQueryHandler(choose_language, pattern=rf"^{LANGUAGE}:"),
-        CallbackQueryHandler(wipe_button, pattern=rf"^{WIPE}:"),
+        CallbackQueryHandler(choose_language, pattern=rf"^{LANGUAGE}:(nl|en)$"),
+        CallbackQueryHandler(wipe_button, pattern=rf"^{WIPE}:now$"),
     ]
 
 

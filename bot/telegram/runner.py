@@ -21,7 +21,7 @@ from telegram.ext import Application
 
 from bot.config import ConfigError, Settings
 from bot.services import open_services
-from bot.telegram.app import build_application
+from bot.telegram.app import build_application, quiet_loggers
 from bot.telegram.commands import set_menus
 from bot.telegram.context import SERVICES
 
@@ -34,9 +34,9 @@ AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """Plain log lines on stderr; httpx at WARNING (its INFO lines carry the token in the URL)."""
+    """Plain log lines on stderr, without the token or people's words (see quiet_loggers)."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    quiet_loggers()
 
 
 def webhook_secret(settings: Settings) -> str:
