@@ -12,7 +12,6 @@ Nothing here reads the clock: callers pass `now` (an aware datetime).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -36,7 +35,7 @@ from bot.dutchdates import (
 )
 from bot.i18n import t
 from bot.meldkaart import Meldkaart
-from bot.staff import AREA_IDS, StaffDirectory, stamp, write_audit
+from bot.staff import StaffDirectory, area_ids, known_areas, parse_area, stamp, write_audit
 from bot.storage import Database
 
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -164,22 +163,12 @@ def today_in_maastricht(now: datetime) -> date:
 
 
 def area_name(area: str, lang: str) -> str:
-    """The name residents know the area by."""
-    return t(f"spreekuren.area.{area}", lang) if area in AREA_IDS else area
+    """The name residents know the area by ('Centrum / Zuid-West'); the same in nl and en."""
+    found = known_areas().get(area)
+    return found.name if found else area
 
 
 # -- reading what staff type ------------------------------------------------------------------
-
-
-def parse_area(text: str) -> str:
-    """An area id from 'noord-oost', 'Noord-Oost' or 'Centrum / Zuid-West'."""
-    cleaned = re.sub(r"\s*/\s*|\s+", "-", text.strip().lower())
-    if cleaned in AREA_IDS:
-        return cleaned
-    if not cleaned:
-        raise SpreekuurError("spreekuren.err.area_missing", areas=", ".join(AREA_IDS))
-    raise SpreekuurError("spreekuren.err.area_unknown", area=text.strip(),
-                         areas=", ".join(AREA_IDS))
 
 
 def clean_text(text: str, limit: int, too_long_key: str) -> str:
@@ -253,9 +242,9 @@ def change(draft: Draft, field: str, value: str, today: date) -> Draft:
 
 def validate(draft: Draft, now: datetime) -> Draft:
     """DRAFT ready to store: not in the past; a series starts at its first date still to come."""
-    if draft.area not in AREA_IDS:
+    if draft.area not in known_areas():
         raise SpreekuurError("spreekuren.err.area_unknown", area=draft.area,
-                             areas=", ".join(AREA_IDS))
+                             areas=", ".join(area_ids()))
     if draft.times.end <= draft.times.start:
         raise SpreekuurError("spreekuren.err.end_before_start", start=_hhmm(draft.times.start),
                              end=_hhmm(draft.times.end))

@@ -2,8 +2,9 @@
 
 Admins add and remove staff and may act for every area; staff act only for their own areas;
 everyone else is refused. Every change and every refused attempt goes to the audit log (who,
-what, when), in the same transaction as the change itself. The log never holds text a person
-typed, only the action, the area and the ids acted on.
+what, when), a change in the same transaction as the change itself. A refused attempt by
+someone who is not staff is logged without their id: that person may be a resident, and a
+resident's id is never kept.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 import aiosqlite
 
 from bot.dutchdates import InputError
+from bot.knowledge import Area, fold
+from bot.knowledge import load as load_knowledge
 from bot.storage import Database
 
-AREA_IDS: tuple[str, ...] = ("noord-oost", "zuid-oost", "centrum-zuid-west", "noord-west")
 MAX_NAME = 60
 CLI_ACTOR = 0  # the command line acts as user 0 in the audit log
 
@@ -44,7 +47,7 @@ class AuditEntry:
 
     id: int
     at: datetime
-    actor: int
+    actor: int | None  # None: refused someone who is not staff (their id is not kept)
     action: str
     allowed: bool
     area: str | None
@@ -59,23 +62,53 @@ def stamp(now: datetime) -> str:
     return now.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
+@cache
+def known_areas() -> dict[str, Area]:
+    """The four areas by id, from knowledge/areas.yaml (loaded once)."""
+    return dict(load_knowledge().areas)
+
+
+def area_ids() -> tuple[str, ...]:
+    """The area ids, in the brochure's order: noord-oost, zuid-oost, centrum-zuid-west, ..."""
+    return tuple(known_areas())
+
+
+@cache
+def _area_labels() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for area in known_areas().values():
+        for label in (area.id, area.name, *area.aliases):
+            labels.setdefault(fold(label), area.id)
+    return labels
+
+
+def parse_area(text: str) -> str:
+    """An area id from its id, name or alias ('noord-oost', 'Noord-Oost', 'Centrum')."""
+    if not text.strip():
+        raise InputError("spreekuren.err.area_missing", areas=", ".join(area_ids()))
+    found = _area_labels().get(fold(text))
+    if found is None:
+        raise InputError("spreekuren.err.area_unknown", area=text.strip(),
+                         areas=", ".join(area_ids()))
+    return found
+
+
 def parse_areas(text: str) -> tuple[str, ...]:
-    """Area ids from 'noord-oost,zuid-oost' or 'noord-oost zuid-oost'; unknown ids are refused."""
+    """Area ids from 'noord-oost,zuid-oost' or 'noord-oost zuid-oost'; unknown ones refused."""
     areas: list[str] = []
     for part in text.replace(",", " ").split():
-        area = part.strip().lower()
-        if area not in AREA_IDS:
-            raise InputError("spreekuren.err.area_unknown", area=part, areas=", ".join(AREA_IDS))
+        area = parse_area(part)
         if area not in areas:
             areas.append(area)
     if not areas:
-        raise InputError("spreekuren.err.area_missing", areas=", ".join(AREA_IDS))
+        raise InputError("spreekuren.err.area_missing", areas=", ".join(area_ids()))
     return tuple(areas)
 
 
 async def write_audit(
-    conn: aiosqlite.Connection, actor: int, action: str, now: datetime, *, allowed: bool = True,
-    area: str | None = None, target: object = None, detail: dict[str, object] | None = None,
+    conn: aiosqlite.Connection, actor: int | None, action: str, now: datetime, *,
+    allowed: bool = True, area: str | None = None, target: object = None,
+    detail: dict[str, object] | None = None,
 ) -> None:
     """One audit line, written on CONN inside the caller's transaction."""
     await conn.execute(
@@ -138,7 +171,7 @@ class StaffDirectory:
     async def areas_of(self, user_id: int) -> tuple[str, ...]:
         """The areas USER_ID may publish for: every area for admins, none for others."""
         if self.is_admin(user_id):
-            return AREA_IDS
+            return area_ids()
         member = await self.member(user_id)
         return member.areas if member else ()
 
@@ -148,9 +181,11 @@ class StaffDirectory:
 
     async def refuse(self, actor: int, action: str, now: datetime, area: str | None = None,
                      key: str = "spreekuren.err.not_staff") -> Refused:
-        """Audit a refused attempt and return the error to raise."""
+        """Audit a refused attempt (with the id only of staff) and return the error to raise."""
+        known = self.is_admin(actor) or await self.member(actor) is not None
         async with self.db.transaction() as conn:
-            await write_audit(conn, actor, action, now, allowed=False, area=area)
+            await write_audit(conn, actor if known else None, action, now, allowed=False,
+                              area=area)
         return Refused(key, area=area or "")
 
     async def require_admin(self, actor: int, action: str, now: datetime) -> None:
@@ -176,13 +211,9 @@ class StaffDirectory:
     ) -> StaffMember:
         """Add USER_ID as staff for AREAS (replacing their areas when already staff)."""
         await self.require_admin(actor, "staff.add", now)
-        areas = tuple(dict.fromkeys(areas))
-        unknown = [a for a in areas if a not in AREA_IDS]
-        if unknown or not areas:
-            raise InputError(
-                "spreekuren.err.area_unknown" if unknown else "spreekuren.err.area_missing",
-                area=", ".join(unknown), areas=", ".join(AREA_IDS),
-            )
+        areas = tuple(dict.fromkeys(parse_area(a) for a in areas))
+        if not areas:
+            raise InputError("spreekuren.err.area_missing", areas=", ".join(area_ids()))
         name = " ".join(name.split())
         if len(name) > MAX_NAME:
             raise InputError("spreekuren.err.name_too_long", limit=MAX_NAME)
