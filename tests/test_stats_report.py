@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
@@ -216,3 +217,24 @@ async def test_the_chat_summary(stats: Stats) -> None:
     english = summary_text(await build_overview(stats, Period.parse("2026H1"), "noord-oost", "en"),
                            "en")
     assert "Rubbish by the bin (40)" in english and "Fri 22:00" in english
+
+
+def test_every_stats_text_is_in_both_languages() -> None:
+    from babel.messages.pofile import read_po
+
+    from bot.paths import LOCALES_DIR
+
+    def keys(lang: str) -> dict[str, str]:
+        with (LOCALES_DIR / lang / "LC_MESSAGES" / "stats.po").open("rb") as fh:
+            return {str(m.id): str(m.string) for m in read_po(fh) if m.id}
+
+    nl, en = keys("nl"), keys("en")
+    assert set(nl) == set(en) and all(nl.values()) and all(en.values())
+    root = Path(__file__).resolve().parent.parent / "bot"
+    source = "".join(
+        p.read_text("utf-8") for p in (root / "statsreport.py", root / "telegram" / "stats.py")
+    )
+    used = set(re.findall(r"""t\(\s*["'](stats\.[a-z_]+)["']""", source))
+    assert used and used <= set(nl), used - set(nl)
+    for key in nl:  # the same placeholders in both languages
+        assert set(re.findall(r"{(\w+)}", nl[key])) == set(re.findall(r"{(\w+)}", en[key])), key
