@@ -187,7 +187,51 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_spreekuren(args: argparse.Namespace) -> int:
     """List upcoming spreekuren, or export them as iCalendar."""
-    raise UsageError("spreekuren are not available yet")
+    import asyncio
+
+    from bot import spreekuren
+    from bot.config import Settings
+    from bot.dutchdates import InputError
+    from bot.staff import area_ids, parse_area
+    from bot.storage import Database, StorageError
+
+    if args.json and args.ics:
+        raise UsageError("choose --json or --ics, not both")
+    try:
+        area = parse_area(args.area) if args.area is not None else None
+    except InputError as exc:
+        raise UsageError(exc.message(args.lang)) from exc
+    settings = Settings.from_env()
+    # A missing database has no spreekuren: answer from an empty one instead of creating a file.
+    path = settings.db_path if settings.db_path.exists() else ":memory:"
+
+    async def run() -> str:
+        db = await Database.open(path)
+        try:
+            now = spreekuren.system_clock()
+            if args.ics:
+                return (await spreekuren.ics_feed(db, area, now, args.lang)).decode("utf-8")
+            areas = [area] if area else list(area_ids())
+            per_area = {a: await spreekuren.upcoming(db, a, now) for a in areas}
+            if args.json:
+                items = sorted((o for a in areas for o in per_area[a]), key=lambda o: o.starts_at)
+                shown = [spreekuren.occurrence_json(o, args.lang) for o in items]
+                return json.dumps({"area": area, "spreekuren": shown}, ensure_ascii=False)
+            from bot.meldkaart import load
+
+            contacts = spreekuren.team_contacts(load())
+            return "\n\n".join(
+                spreekuren.render_listing(a, per_area[a], args.lang, now, contacts) for a in areas
+            )
+        finally:
+            await db.close()
+
+    try:
+        output = asyncio.run(run())
+    except StorageError as exc:
+        raise UsageError(str(exc)) from exc
+    sys.stdout.write(output if args.ics else output + "\n")
+    return EXIT_OK
 
 
 # -- stats and report (issue 6) ---------------------------------------------------------------

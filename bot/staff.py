@@ -23,7 +23,6 @@ from bot.knowledge import load as load_knowledge
 from bot.storage import Database
 
 MAX_NAME = 60
-CLI_ACTOR = 0  # the command line acts as user 0 in the audit log
 
 
 class Refused(InputError):

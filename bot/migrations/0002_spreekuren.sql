@@ -53,8 +53,8 @@ CREATE TABLE spreekuur_cancellations (
 CREATE TABLE audit_log (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
-    actor INTEGER,                        -- Telegram user id of staff (0: the command line),
-                                          -- NULL: refused someone who is not staff
+    actor INTEGER,                        -- Telegram user id of staff or admin, NULL: refused
+                                          -- someone who is not staff (their id is not kept)
     action TEXT NOT NULL,                 -- staff.add, spreekuur.create, spreekuur.cancel, ...
     allowed INTEGER NOT NULL CHECK (allowed IN (0, 1)),
     area TEXT,
