@@ -77,7 +77,8 @@
     bubble.append(content);
     item.append(bubble);
     $("log").append(item);
-    item.scrollIntoView({ block: "nearest" });
+    // The start of the newest message in view (an answer card can be taller than a phone).
+    item.scrollIntoView({ block: who === "bot" ? "start" : "nearest" });
     return item;
   }
 
@@ -186,26 +187,53 @@
     else say(card.message || card.question || "");
   }
 
+  function paragraph(lines) {
+    // Plain text with its web addresses as links; nothing is ever parsed as markup. The first
+    // line of a block of several is its heading ("Veiligheid en strafbare feiten (politie)").
+    const reminder = lines.length === 1 && lines[0] === tr("answer.reminder_112");
+    const node = el("p", { class: reminder ? "reminder" : null });
+    if (lines.length > 1) node.append(el("strong", {}, lines[0]));
+    for (const part of lines.slice(lines.length > 1 ? 1 : 0).join("\n").split(/(https:\/\/[^\s)]*[^\s).,;:!?])/)) {
+      if (!part) continue;
+      node.append(part.startsWith("https://")
+        ? el("a", { href: part, target: "_blank", rel: "noopener noreferrer" }, part)
+        : document.createTextNode(part));
+    }
+    return node;
+  }
+
   function areaCard(data) {
     const card = data.card || {};
-    const article = el("article", { class: "card card-area", "data-kind": "area" });
-    if (card.title) article.append(el("h3", { class: "card-title" }, card.title));
+    const article = el("article", { class: "card card-area", "data-kind": "area", "data-area-kind": card.kind || "" });
     const lines = (data.text || "").split("\n");
+    article.append(el("h3", { class: "card-title" }, lines[0] || ""));
     const body = el("div", { class: "area-text" });
-    for (const line of card.title ? lines.slice(1) : lines) {
-      if (line.trim()) body.append(el("p", {}, line.trim()));
+    const candidates = card.candidates || [];
+    let block = [];
+    const flush = () => {
+      if (block.length) body.append(paragraph(block));
+      block = [];
+    };
+    for (const line of lines.slice(1)) {
+      // The numbered buurten of a split postcode are the buttons above; the copied text keeps them.
+      if (candidates.length && /^\s*\d+\.\s/.test(line)) continue;
+      if (line.trim()) block.push(line.trim());
+      else flush();
     }
-    article.append(body);
-    const candidates = data.candidates || [];
-    if (!data.area && candidates.length) {
-      article.append(el("p", { class: "question" }, tr("web.chat.pick_buurt")));
+    flush();
+    if (candidates.length) {
       const list = el("ul", { class: "options" });
       for (const candidate of candidates) {
-        const button = el("button", { type: "button", class: "option" }, candidate.buurt);
-        button.addEventListener("click", () => lookUp(candidate.buurt, true));
+        const button = el("button", { type: "button", class: "option" },
+          candidate.buurt + " (" + candidate.area_name + ")");
+        button.addEventListener("click", () => busy(() => lookUp(candidate.buurt, true)));
         list.append(el("li", {}, button));
       }
       article.append(list);
+    }
+    article.append(body);
+    if (data.calendar && data.calendar.startsWith("/spreekuren/")) {
+      article.append(el("p", { class: "calendar" }, el("a", { href: data.calendar }, tr("web.chat.calendar"))));
     }
     if (data.text) article.append(el("p", { class: "card-tools" }, copyButton(data.text)));
     return article;
@@ -217,7 +245,7 @@
 
   function showArea(data) {
     addMessage("bot", areaCard(data));
-    say(data.card && data.card.title ? data.card.title : tr("web.chat.area_found"));
+    say((data.text || "").split("\n")[0] || tr("web.chat.area_found"));
   }
 
   async function lookUp(text, echo) {
@@ -313,7 +341,7 @@
     busy(async () => {
       field.value = "";
       await ask(text);
-      field.focus();
+      field.focus({ preventScroll: true });
     });
   }
 
