@@ -3,9 +3,10 @@
 Patterns come from routing_rules/danger.yaml and run on normalised text (lower case, no accents).
 A kind that `needs_now` (a crime or violence) is acute only with a now-cue ("nu", "right now",
 "is bezig", "still here"); with no time cue at all it is 'unsure', and the router shows 112 first
-and the everyday channel second. A past or habitual cue ("gisteren", "last week", "soms") or a calm
-cue ("nu is het rustig", "not in immediate danger") makes any kind not acute, unless a now-cue
-says otherwise.
+and the everyday channel second. A past or habitual cue ("gisteren", "last week", "soms") makes
+any kind not acute unless a strong now-cue ("op dit moment", "is bezig") says otherwise; a weak
+one ("nu", "now") overrides it only for life-threatening kinds (fire, injury, water). A calm cue
+("nu is het rustig") makes every kind not acute.
 """
 
 from __future__ import annotations
@@ -55,11 +56,14 @@ def check(normalised: str, rules: DangerRules, lang: str = "nl") -> Danger | Non
         return None
     if _any(rules.calm_cues, text, lang):
         return None
-    now = _any(rules.now_cues, text, lang)
+    strong_now = _any(rules.now_cues, text, lang)
     past = _any(rules.past_cues, text, lang)
+    weak_now = _any(rules.weak_now_cues, text, lang)
     unsure: Danger | None = None
     for kind in matching:
-        if now:
+        # For fire, injury or drowning even a weak "nu" wins: the past cue may be background
+        # ("ik woon hier al jaren ... nu staat het huis in brand"). For a crime it does not.
+        if strong_now or (weak_now and (not past or not kind.needs_now)):
             return Danger(kind.id, kind.situation, certain=True)
         if past:
             continue

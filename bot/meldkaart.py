@@ -167,7 +167,8 @@ class DangerRules:
     """The emergency layer's data: kinds and the time cues that make a crime acute or past."""
 
     kinds: tuple[DangerKind, ...]
-    now_cues: tuple[Cue, ...]
+    now_cues: tuple[Cue, ...]  # strong: beat a past cue
+    weak_now_cues: tuple[Cue, ...]  # "nu", "now": acute only when nothing says otherwise
     past_cues: tuple[Cue, ...]
     calm_cues: tuple[Cue, ...]
 
@@ -490,9 +491,9 @@ class _Checker:
         file = "danger.yaml"
         top = self.mapping(file, doc, "the file", 1)
         if top is None:
-            return DangerRules((), (), (), ())
+            return DangerRules((), (), (), (), ())
         cues = {}
-        for key in ("now_cues", "past_cues", "calm_cues"):
+        for key in ("now_cues", "weak_now_cues", "past_cues", "calm_cues"):
             cues[key] = tuple(
                 Cue(lang, pattern)
                 for lang, pattern in self.patterns_by_language(file, top, key, "cues")
@@ -523,7 +524,13 @@ class _Checker:
             if not patterns:
                 self.fail(file, entry.line, f"{where}: no patterns")
             kinds.append(DangerKind(ident, target, bool(needs_now), patterns, guards))
-        return DangerRules(tuple(kinds), cues["now_cues"], cues["past_cues"], cues["calm_cues"])
+        return DangerRules(
+            tuple(kinds),
+            now_cues=cues["now_cues"],
+            weak_now_cues=cues["weak_now_cues"],
+            past_cues=cues["past_cues"],
+            calm_cues=cues["calm_cues"],
+        )
 
     def patterns(
         self, file: str, node: LineDict, key: str, where: str

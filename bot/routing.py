@@ -107,7 +107,7 @@ class Router:
         lang = detect_language(tokens)
         if not tokens:
             return RouteResult(None, None, (), False, 0.0, lang)
-        scores = self._score(tokens)
+        scores = self._score(tokens, lang)
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
 
         found = danger_check.check(norm, self.meldkaart.danger, lang)
@@ -191,12 +191,12 @@ class Router:
             danger=found.kind,
         )
 
-    def _score(self, tokens: list[str]) -> dict[int, float]:
+    def _score(self, tokens: list[str], lang: str = "nl") -> dict[int, float]:
         index = self._index
         hits: dict[tuple[int, object], float] = {}
         positions: dict[str, list[int]] = defaultdict(list)
         for pos, word in enumerate(tokens):
-            forms = stems(word)
+            forms = stems(word, lang)
             for form in forms:
                 positions[form].append(pos)
             if word in STOP_WORDS:

@@ -505,12 +505,20 @@ def detect_language(normalised_words: list[str]) -> str:
     return best if scores[best] > 0 else "nl"
 
 
+# Dutch and English stems always apply (Maastricht messages mix them); German and French stems
+# only for German or French messages: French "vol" (theft) must not match Dutch "volle".
+_ALWAYS_STEMMED = ("nl", "en")
+
+
 @lru_cache(maxsize=65536)
-def stems(word: str) -> tuple[str, ...]:
-    """The word and its Dutch, English, German and French stems (mixed-language messages)."""
-    forms = {word.replace("'", "")}
-    for stemmer in _STEMMERS.values():
-        forms.add(stemmer.stemWord(word.replace("'", "")))
+def stems(word: str, lang: str = "nl") -> tuple[str, ...]:
+    """The word and its stems in Dutch, English and (for a de/fr message) the message's language."""
+    plain = word.replace("'", "")
+    forms = {plain}
+    for code in (*_ALWAYS_STEMMED, lang) if lang not in _ALWAYS_STEMMED else _ALWAYS_STEMMED:
+        stemmer = _STEMMERS.get(code)
+        if stemmer is not None:
+            forms.add(stemmer.stemWord(plain))
     return tuple(sorted(f for f in forms if f))
 
 
