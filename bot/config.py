@@ -58,6 +58,7 @@ class Settings:
     trusted_proxies: str = "127.0.0.1"
     stats_min_cell: int = 5
     stats_retention_months: int = 24
+    public_url: str | None = None  # where the HTTP service is reachable, for calendar links
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +82,7 @@ class Settings:
             trusted_proxies=env.get("MELDWIJZER_TRUSTED_PROXIES", "").strip() or "127.0.0.1",
             stats_min_cell=_int(env, "MELDWIJZER_STATS_MIN_CELL", 5),
             stats_retention_months=_int(env, "MELDWIJZER_RETENTION_MONTHS", 24),
+            public_url=env.get("MELDWIJZER_PUBLIC_URL", "").strip().rstrip("/") or None,
         )
 
     def __repr__(self) -> str:  # never print the token, even by accident

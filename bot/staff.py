@@ -153,15 +153,13 @@ class StaffDirectory:
         row = await self.db.fetchone("SELECT * FROM staff WHERE user_id = ?", (user_id,))
         if row is None:
             return None
-        areas = await self.db.fetchall(
-            "SELECT area FROM staff_areas WHERE user_id = ? ORDER BY area", (user_id,)
-        )
+        areas = await self.db.fetchall("SELECT area FROM staff_areas WHERE user_id = ?", (user_id,))
         return _member(row, tuple(a["area"] for a in areas))
 
     async def members(self) -> list[StaffMember]:
         """Every staff member, by name then id."""
         rows = await self.db.fetchall("SELECT * FROM staff ORDER BY name COLLATE NOCASE, user_id")
-        area_rows = await self.db.fetchall("SELECT user_id, area FROM staff_areas ORDER BY area")
+        area_rows = await self.db.fetchall("SELECT user_id, area FROM staff_areas")
         by_user: dict[int, list[str]] = {}
         for row in area_rows:
             by_user.setdefault(row["user_id"], []).append(row["area"])
@@ -254,7 +252,9 @@ class StaffDirectory:
 
 
 def _member(row: aiosqlite.Row, areas: tuple[str, ...]) -> StaffMember:
+    order = {area: index for index, area in enumerate(area_ids())}
     return StaffMember(
-        user_id=row["user_id"], name=row["name"], areas=areas, added_by=row["added_by"],
-        added_at=datetime.fromisoformat(row["added_at"]),
+        user_id=row["user_id"], name=row["name"],
+        areas=tuple(sorted(areas, key=lambda a: order.get(a, len(order)))),
+        added_by=row["added_by"], added_at=datetime.fromisoformat(row["added_at"]),
     )

@@ -23,6 +23,7 @@ from bot.areacard import build_area_card
 from bot.areas import AreaDirectory, AreaNotFound, AreaResult, Status
 from bot.i18n import t
 from bot.services import Services
+from bot.telegram import spreekuren
 from bot.telegram.context import Context
 from bot.telegram.render import AREA_ASK, BUURT, Reply, area_reply, callback, esc, parse_callback
 
@@ -183,7 +184,8 @@ async def show(
     kept = remember and result.status == Status.FOUND and result.area is not None
     if kept:
         await chatsettings.set_area(context.services.db, chat.id, result.area, result.buurt)  # type: ignore[arg-type]
-    card = build_area_card(result, directory(context))
+    lines = await spreekuren.card_lines(context, result.area, lang) if result.area else []
+    card = build_area_card(result, directory(context), lines)
     kaart = context.services.router.meldkaart
     note = t("telegram.area_kept", lang, area=esc(result.area_name or "")) if kept else None
     removal = _remove(context) if kept else None
