@@ -1,12 +1,13 @@
 """What a chat keeps between messages: its language and chosen area, nothing else.
 
 Any door with a persistent conversation (the Telegram bot) reads and writes these through here;
-`forget` removes every trace of a chat (/stop).
+`forget` removes every trace of a chat (/stop). `ChatSettingsStore` adds a read cache.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 
 from bot.storage import Database
 
@@ -54,3 +55,47 @@ async def forget(db: Database, chat_id: int) -> bool:
     existed = await db.fetchone("SELECT 1 FROM chat_settings WHERE chat_id = ?", (chat_id,))
     await db.execute("DELETE FROM chat_settings WHERE chat_id = ?", (chat_id,))
     return existed is not None
+
+
+class ChatSettingsStore:
+    """The same operations with a read cache, for a door that reads them on every message.
+
+    Correct while writes go through this store (one process owns the bot's chats); bounded
+    to the most recently used chats.
+    """
+
+    def __init__(self, db: Database, size: int = 10_000) -> None:
+        self.db = db
+        self._size = size
+        self._cache: OrderedDict[int, ChatSettings] = OrderedDict()
+
+    async def get(self, chat_id: int) -> ChatSettings:
+        """The settings of CHAT_ID, from memory when read before."""
+        found = self._cache.get(chat_id)
+        if found is None:
+            found = await get(self.db, chat_id)
+            self._keep(found)
+        else:
+            self._cache.move_to_end(chat_id)
+        return found
+
+    async def set_language(self, chat_id: int, language: str) -> None:
+        """Remember the language the chat chose."""
+        await set_language(self.db, chat_id, language)
+        self._keep(replace(await self.get(chat_id), language=language))
+
+    async def set_area(self, chat_id: int, area: str, buurt: str | None = None) -> None:
+        """Remember the area (and buurt) the chat looked up."""
+        await set_area(self.db, chat_id, area, buurt)
+        self._keep(replace(await self.get(chat_id), area=area, buurt=buurt))
+
+    async def forget(self, chat_id: int) -> bool:
+        """Delete everything kept for CHAT_ID."""
+        self._cache.pop(chat_id, None)
+        return await forget(self.db, chat_id)
+
+    def _keep(self, settings: ChatSettings) -> None:
+        self._cache[settings.chat_id] = settings
+        self._cache.move_to_end(settings.chat_id)
+        while len(self._cache) > self._size:
+            self._cache.popitem(last=False)

@@ -620,6 +620,11 @@ class Load:
             self.api.push_update(text_update(self.api, user, self.texts[i % len(self.texts)]))
             self.sent += 1
 
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait (up to TIMEOUT seconds) for the replies still on their way."""
+        with contextlib.suppress(TimeoutError):
+            await self.api.wait_for(lambda: len(self.latencies) >= self.sent, timeout=timeout)
+
     def result(self) -> dict[str, Any]:
         """The figures measured so far."""
         lat = sorted(self.latencies)
@@ -679,6 +684,8 @@ async def _serve_forever(port: int) -> None:
         elif "result" in order and load is not None:
             if task is not None:
                 await task
+            # the last replies may still be on their way
+            await load.settle()
             print(json.dumps(load.result()), flush=True)
     await api.stop()
 

@@ -18,7 +18,6 @@ from telegram import (
 )
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import chatsettings
 from bot.areacard import build_area_card
 from bot.areas import AreaDirectory, AreaNotFound, AreaResult, Status
 from bot.i18n import t
@@ -183,7 +182,7 @@ async def show(
         context.chat_data.pop(AWAITING, None)
     kept = remember and result.status == Status.FOUND and result.area is not None
     if kept:
-        await chatsettings.set_area(context.services.db, chat.id, result.area, result.buurt)  # type: ignore[arg-type]
+        await context.chats.set_area(chat.id, result.area, result.buurt)  # type: ignore[arg-type]
     lines = await spreekuren.card_lines(context, result.area, lang) if result.area else []
     card = build_area_card(result, directory(context), lines)
     kaart = context.services.router.meldkaart

@@ -11,14 +11,14 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot import chatsettings
-from bot.chatsettings import ChatSettings
+from bot.chatsettings import ChatSettings, ChatSettingsStore
 from bot.i18n import normalise_language
 from bot.services import Services
 from bot.telegram.memory import MessageMemory
 
 SERVICES = "services"
 MEMORY = "memory"
+CHATS = "chats"
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -34,12 +34,17 @@ class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict
         """Recent message ids per chat, for /wis."""
         return self.application.bot_data[MEMORY]  # type: ignore[no-any-return]
 
+    @property
+    def chats(self) -> ChatSettingsStore:
+        """The per-chat settings (language, area), read through a cache."""
+        return self.application.bot_data[CHATS]  # type: ignore[no-any-return]
+
     async def chat_settings(self, update: Update) -> ChatSettings:
         """The stored settings of the update's chat (empty when none)."""
         chat = update.effective_chat
         if chat is None:
             return ChatSettings(0)
-        return await chatsettings.get(self.services.db, chat.id)
+        return await self.chats.get(chat.id)
 
     async def language(self, update: Update) -> str:
         """The chat's chosen language, else the sender's Telegram language (nl or en)."""

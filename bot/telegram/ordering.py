@@ -13,7 +13,7 @@ from collections.abc import Awaitable
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-MAX_CONCURRENT = 256
+MAX_CONCURRENT = 64
 
 
 class PerChatOrder(BaseUpdateProcessor):

@@ -21,7 +21,6 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import chatsettings
 from bot.answers import build_card
 from bot.chat import answer_option
 from bot.i18n import LANGUAGES, t
@@ -138,7 +137,7 @@ async def _set_language(update: Update, context: Context, choice: str) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    await chatsettings.set_language(context.services.db, chat.id, choice)
+    await context.chats.set_language(chat.id, choice)
     await say(update, context, "telegram.language_set", choice)
 
 
@@ -148,7 +147,7 @@ async def stop(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    had = await chatsettings.forget(context.services.db, chat.id)
+    had = await context.chats.forget(chat.id)
     if context.chat_data is not None:
         context.chat_data.clear()
     await say(update, context, "telegram.stopped" if had else "telegram.stopped_nothing", lang)

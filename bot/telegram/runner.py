@@ -3,16 +3,14 @@
 `start(app, settings)` / `stop(app)` let another server run the bot beside itself in the same
 event loop (the HTTP service): with `serve_webhook=False` the bot only registers its webhook and
 the other server hands each update to `feed_webhook_update` after checking the secret with
-`secret_matches`. `run(settings)` is `meldwijzer run` for the bot alone.
+`secret_matches` (bot.server does this for `meldwijzer run`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 import re
-import signal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,8 +18,6 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.config import ConfigError, Settings
-from bot.services import open_services
-from bot.telegram.app import build_application, quiet_loggers
 from bot.telegram.commands import set_menus
 from bot.telegram.context import SERVICES
 
@@ -31,12 +27,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a secret_token
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
-
-
-def configure_logging(level: int = logging.INFO) -> None:
-    """Plain log lines on stderr, without the token or people's words (see quiet_loggers)."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    quiet_loggers()
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -108,19 +98,3 @@ async def stop(app: AnyApp) -> None:
     if app.running:
         await app.stop()
     await app.shutdown()
-
-
-async def run(settings: Settings) -> None:
-    """`meldwijzer run` for the bot alone: until SIGINT or SIGTERM."""
-    services = await open_services(settings)
-    app = build_application(settings, services)
-    stopped = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stopped.set)
-    try:
-        await start(app, settings)
-        await stopped.wait()
-    finally:
-        await stop(app)
-        await services.close()

@@ -627,7 +627,7 @@ async def edit_value(update: Update, context: Context, lang: str) -> int | None:
     now = now_of(context)
     today = spreekuren.today_in_maastricht(now)
     changed = spreekuren.change(found.draft, draft["field"], value, today)
-    changed = spreekuren.validate(changed, now)
+    changed = spreekuren.validate(changed, now, move_first=draft["field"] == "when")
     draft["value"] = value
     rows = [[button(t("spreekuren.tg.save_button", lang), f"{EDIT}:ok")]]
     await _ask(update, context, "spreekuren.tg.preview_edit", lang, EDIT, extra=rows,

@@ -1,0 +1,119 @@
+"""Telegram bot throughput: N users message the bot at once through the fake Bot API.
+
+The fake server runs in its own process (as Telegram would be elsewhere) and pushes text
+messages from USERS private chats at RATE per second for SECONDS (open loop: it does not wait
+for answers); the bot in this process long-polls it, answers, and the server times each
+update -> reply. Prints updates per second answered, p50 / p99 latency and this process's peak
+RSS. Targets: >= 300 updates/s, p99 <= 50 ms, RSS <= 150 MB.
+
+Telegram's own flood limit (30 messages a second over all chats) is switched off here: the
+fake server is not Telegram, and the point is what the bot itself can carry.
+
+Run: .venv/bin/python bench/telegram_bench.py [--rate 300] [--users 200] [--seconds 10]
+It is a benchmark, not a test, and never fails on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import resource
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.config import Settings
+from bot.services import open_services
+from bot.telegram import runner
+from bot.telegram.app import build_application
+
+ROOT = Path(__file__).resolve().parent.parent
+FAKE_API = ROOT / "tests" / "fakebotapi.py"
+TOKEN = "123456789:TEST-token-for-the-fake-bot-api"
+TARGET_RATE, TARGET_P99_MS, TARGET_RSS_MB = 300.0, 50.0, 150.0
+
+# What residents type: reports, an emergency, a greeting, a postcode, a command, nonsense.
+TEXTS = [
+    "er staan weer vuilniszakken naast de container",
+    "er is brand in mijn keuken nu",
+    "losse stoeptegel voor mijn deur",
+    "my neighbour is hitting his wife right now",
+    "hallo",
+    "6222",
+    "/help",
+    "qwzx vbnm plok",
+    "hondenpoep op de stoep bij de speeltuin",
+    "mijn fiets is gestolen bij het station",
+]
+
+
+async def _line(stream: asyncio.StreamReader) -> dict[str, object]:
+    raw = await asyncio.wait_for(stream.readline(), 120)
+    if not raw:
+        raise RuntimeError("the fake Bot API stopped")
+    text = raw.decode().strip()
+    if text.startswith("PORT "):
+        return {"port": int(text.split()[1])}
+    return dict(json.loads(text))
+
+
+async def bench(rate: float, users: int, seconds: float) -> dict[str, float]:
+    """Run one load against a fresh bot; return the figures."""
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(FAKE_API),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert server.stdin and server.stdout
+    port = (await _line(server.stdout))["port"]
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            telegram_token=TOKEN,
+            telegram_api_url=f"http://127.0.0.1:{port}/bot",
+            db_path=Path(folder) / "bench.sqlite3",
+        )
+        services = await open_services(settings)
+        app = build_application(settings, services, flood_rate=0)
+        await runner.start(app, settings)
+        try:
+            load = {"texts": TEXTS, "rate": rate, "users": users, "seconds": seconds}
+            server.stdin.write((json.dumps({"load": load}) + "\n").encode())
+            await server.stdin.drain()
+            await _line(server.stdout)
+            server.stdin.write(b'{"result": true}\n')
+            await server.stdin.drain()
+            result = await _line(server.stdout)
+        finally:
+            await runner.stop(app)
+            await services.close()
+            server.stdin.close()
+            await server.wait()
+    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {k: float(v) for k, v in result.items()}  # type: ignore[arg-type]
+
+
+def main() -> None:
+    """Parse the options, run, print."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--rate", type=float, default=TARGET_RATE, help="messages per second")
+    parser.add_argument("--users", type=int, default=200, help="private chats sending")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the load")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    r = asyncio.run(bench(args.rate, args.users, args.seconds))
+    print(f"users {args.users}, offered {args.rate:.0f} updates/s for {args.seconds:.0f} s")
+    print(f"answered      {r['answered']:.0f} of {r['sent']:.0f}")
+    print(f"updates/s     {r['updates_per_s']:8.1f}   (target >= {TARGET_RATE:.0f})")
+    print(f"p50 latency   {r['p50_ms']:8.1f} ms")
+    print(f"p99 latency   {r['p99_ms']:8.1f} ms (target <= {TARGET_P99_MS:.0f})")
+    print(f"max latency   {r['max_ms']:8.1f} ms")
+    print(f"peak RSS      {r['rss_mb']:8.1f} MB (target <= {TARGET_RSS_MB:.0f}; the bot's process)")
+
+
+if __name__ == "__main__":
+    main()
