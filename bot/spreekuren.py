@@ -240,8 +240,12 @@ def change(draft: Draft, field: str, value: str, today: date) -> Draft:
     raise SpreekuurError("spreekuren.err.field_unknown", field=field)
 
 
-def validate(draft: Draft, now: datetime) -> Draft:
-    """DRAFT ready to store: not in the past; a series starts at its first date still to come."""
+def validate(draft: Draft, now: datetime, move_first: bool = True) -> Draft:
+    """DRAFT ready to store: not in the past; a new series starts at its first date to come.
+
+    MOVE_FIRST False keeps a running series' first date (an edit of its time or place), so its
+    past dates stay in the calendar feed.
+    """
     if draft.area not in known_areas():
         raise SpreekuurError("spreekuren.err.area_unknown", area=draft.area,
                              areas=", ".join(area_ids()))
@@ -254,7 +258,7 @@ def validate(draft: Draft, now: datetime) -> Draft:
     if not coming:
         raise SpreekuurError("spreekuren.err.past", date=draft.schedule.first,
                              start=_hhmm(draft.times.start))
-    if draft.schedule.recurrence is not None and coming[0] != draft.schedule.first:
+    if move_first and draft.schedule.recurrence is not None and coming[0] != draft.schedule.first:
         return replace(draft, schedule=replace(draft.schedule, first=coming[0]))
     return draft
 
@@ -409,7 +413,8 @@ async def edit(db: Database, staff: StaffDirectory, actor: int, spreekuur_id: in
     """Change one field (when, times, place, note) of a spreekuur; the whole series follows."""
     found = await _editable(db, staff, actor, spreekuur_id, "spreekuur.edit", now)
     field = parse_field(field)
-    draft = validate(change(found.draft, field, value, today_in_maastricht(now)), now)
+    changed = change(found.draft, field, value, today_in_maastricht(now))
+    draft = validate(changed, now, move_first=field == "when")
     before, after = _fields(found.draft), _fields(draft)
     async with db.transaction() as conn:
         await _check_overlap(conn, draft, today_in_maastricht(now), exclude=found.id)

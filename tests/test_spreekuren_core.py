@@ -520,3 +520,13 @@ async def test_ics_of_every_area_and_of_none(db: Database, staff: StaffDirectory
     await publish(db, staff)
     await publish(db, staff, "zuid-oost 3-12-2026 14:00-15:30 Elders", actor=HANDHAVER)
     assert len(events(await spreekuren.ics_feed(db, None, NOW, "en"))) == 2
+
+
+async def test_editing_a_running_series_keeps_its_past(db: Database, staff: StaffDirectory) -> None:
+    series = await publish(db, staff, WEEKLY)
+    later = datetime(2026, 12, 10, 9, tzinfo=TZ)
+    after = await spreekuren.edit(db, staff, AGENT, series.id, "plek", "Wijkhuis Noord", later)
+    assert after.schedule == series.schedule and after.place == "Wijkhuis Noord"
+    moved = await spreekuren.edit(db, staff, AGENT, series.id, "wanneer",
+                                  "elke donderdag t/m 31-12-2026", later)
+    assert moved.schedule.first == date(2026, 12, 10)
