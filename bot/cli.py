@@ -345,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("route", help="route a message (or each line of stdin)")
-    p.add_argument("text", nargs="?", help="the message; omit to read one message per line from stdin")
+    p.add_argument("text", nargs="?", help="the message; omit to read one per line from stdin")
     p.add_argument("--json", action="store_true", help="print one JSON object per message")
     p.add_argument("--lang", choices=("nl", "en"), help="language of the answer text")
     p.add_argument("--rules", help="meldkaart folder (default: the packaged routing_rules/)")

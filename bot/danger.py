@@ -69,5 +69,6 @@ def check(normalised: str, rules: DangerRules, lang: str = "nl") -> Danger | Non
             continue
         if not kind.needs_now:
             return Danger(kind.id, kind.situation, certain=True)
-        unsure = unsure or Danger(kind.id, kind.situation, certain=False)
+        if not kind.strict:
+            unsure = unsure or Danger(kind.id, kind.situation, certain=False)
     return unsure

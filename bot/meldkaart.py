@@ -142,6 +142,7 @@ class DangerKind:
     needs_now: bool
     patterns: tuple[re.Pattern[str], ...]
     guards: tuple[re.Pattern[str], ...]
+    strict: bool = False  # acute only with a now-cue; without one it is not even 'unsure'
 
     @property
     def matcher(self) -> re.Pattern[str] | None:
@@ -515,15 +516,15 @@ class _Checker:
                     f"{where}: situation '{target}' must go to 112",
                 )
             needs_now = entry.get("needs_now", False)
-            if not isinstance(needs_now, bool):
-                self.fail(
-                    file, entry.line_of("needs_now"), f"{where}: 'needs_now' is true or false"
-                )
+            if needs_now not in (True, False, "strict"):
+                line = entry.line_of("needs_now")
+                self.fail(file, line, f"{where}: 'needs_now' is true, false or strict")
+            strict = needs_now == "strict"
             patterns = self.patterns(file, entry, "patterns", where)
             guards = self.patterns(file, entry, "guards", where) if "guards" in entry else ()
             if not patterns:
                 self.fail(file, entry.line, f"{where}: no patterns")
-            kinds.append(DangerKind(ident, target, bool(needs_now), patterns, guards))
+            kinds.append(DangerKind(ident, target, bool(needs_now), patterns, guards, strict))
         return DangerRules(
             tuple(kinds),
             now_cues=cues["now_cues"],

@@ -324,6 +324,9 @@ def _build_index(kaart: Meldkaart) -> _Index:
                     if field_name == "phrases":
                         raw_terms.extend(_Term((stem(w, lang),), weight, i) for w in content)
                         continue
+                    if len(content) == 1 and len(all_words) == 1:
+                        # the word itself too: a stemmer may shorten it onto another word
+                        raw_terms.append(_Term((content[0].replace("'", ""),), weight, i))
                     # A key word group keeps its stop words: "dood wil", "geen stroom". It is
                     # more specific than any one of its words, by the number of content words.
                     group = all_words if len(all_words) > 1 else content

@@ -505,17 +505,13 @@ def detect_language(normalised_words: list[str]) -> str:
     return best if scores[best] > 0 else "nl"
 
 
-# Dutch and English stems always apply (Maastricht messages mix them); German and French stems
-# only for German or French messages: French "vol" (theft) must not match Dutch "volle".
-_ALWAYS_STEMMED = ("nl", "en")
-
-
 @lru_cache(maxsize=65536)
 def stems(word: str, lang: str = "nl") -> tuple[str, ...]:
-    """The word and its stems in Dutch, English and (for a de/fr message) the message's language."""
+    """The word and its stems: Dutch and English for a Dutch or English message (they mix in
+    Maastricht), only the message's own language for German and French ('faire' is no 'fair')."""
     plain = word.replace("'", "")
     forms = {plain}
-    for code in (*_ALWAYS_STEMMED, lang) if lang not in _ALWAYS_STEMMED else _ALWAYS_STEMMED:
+    for code in ("nl", "en") if lang in ("nl", "en", "li") else (lang,):
         stemmer = _STEMMERS.get(code)
         if stemmer is not None:
             forms.add(stemmer.stemWord(plain))
