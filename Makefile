@@ -24,8 +24,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests bench
 
+# Benchmarks print figures and assert nothing; each can also be run on its own.
 bench: $(STAMP)
 	$(BIN)/python bench/route_bench.py
+	$(BIN)/python bench/area_bench.py
+	$(BIN)/python bench/http_bench.py
+	$(BIN)/python bench/telegram_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
