@@ -52,10 +52,10 @@ def check(normalised: str, rules: DangerRules, lang: str = "nl") -> Danger | Non
         and kind.matcher.search(text)
         and not (kind.guard is not None and kind.guard.search(text))
     ]
-    if not matching:
-        return None
     if _any(rules.calm_cues, text, lang):
         return None
+    if not matching:
+        return _by_signals(text, rules, lang)
     strong_now = _any(rules.now_cues, text, lang)
     past = _any(rules.past_cues, text, lang)
     weak_now = _any(rules.weak_now_cues, text, lang)
@@ -72,3 +72,35 @@ def check(normalised: str, rules: DangerRules, lang: str = "nl") -> Danger | Non
         if not kind.strict:
             unsure = unsure or Danger(kind.id, kind.situation, certain=False)
     return unsure
+
+
+def _by_signals(text: str, rules: DangerRules, lang: str) -> Danger | None:
+    """The word-level layer: enough danger words, and nothing saying it is over or past."""
+    signals = rules.signals
+    if signals is None:
+        return None
+    per_group = {g.name: len(set(g.matcher.findall(text))) for g in signals.groups}
+    score_per_kind: dict[str, int] = {}
+    harm = body = urgency = 0
+    for group in signals.groups:
+        found = per_group[group.name]
+        if not found:
+            continue
+        if group.kind == "none":
+            urgency += min(found, 2) * group.weight
+            continue
+        score_per_kind[group.kind] = score_per_kind.get(group.kind, 0) + found * group.weight
+        if group.weight >= 2:
+            harm += found
+        else:
+            body += found
+    score = sum(score_per_kind.values()) + urgency
+    if score < signals.threshold or not (harm or body >= 2):
+        return None
+    strong_now = _any(rules.now_cues, text, lang)
+    if _any(rules.past_cues, text, lang) and not strong_now:
+        return None
+    kind_id = max(score_per_kind, key=lambda k: score_per_kind[k])
+    kind = next(k for k in rules.kinds if k.id == kind_id)
+    certain = score >= signals.certain or strong_now or _any(rules.weak_now_cues, text, lang)
+    return Danger(kind.id, kind.situation, certain=certain)

@@ -164,6 +164,25 @@ class Cue:
 
 
 @dataclass(frozen=True)
+class SignalGroup:
+    """Danger words of one weight, pointing to one danger kind ("none" for urgency words)."""
+
+    name: str
+    kind: str
+    weight: int
+    matcher: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Signals:
+    """The word-level danger layer: enough weighted danger words make a message acute."""
+
+    threshold: int
+    certain: int  # from this score on (or with a now-cue) the danger is certain, else 'unsure'
+    groups: tuple[SignalGroup, ...]
+
+
+@dataclass(frozen=True)
 class DangerRules:
     """The emergency layer's data: kinds and the time cues that make a crime acute or past."""
 
@@ -172,6 +191,7 @@ class DangerRules:
     weak_now_cues: tuple[Cue, ...]  # "nu", "now": acute only when nothing says otherwise
     past_cues: tuple[Cue, ...]
     calm_cues: tuple[Cue, ...]
+    signals: Signals | None = None
 
 
 @dataclass(frozen=True)
@@ -531,7 +551,53 @@ class _Checker:
             weak_now_cues=cues["weak_now_cues"],
             past_cues=cues["past_cues"],
             calm_cues=cues["calm_cues"],
+            signals=self.signals(file, top, {k.id for k in kinds}),
         )
+
+    def signals(self, file: str, top: LineDict, kind_ids: set[str]) -> Signals | None:
+        """The optional word-level layer: weighted groups of whole words (a trailing * = prefix)."""
+        node = top.get("signals")
+        if node is None:
+            return None
+        sub = self.mapping(file, node, "signals", top.line_of("signals"))
+        if sub is None:
+            return None
+        threshold = sub.get("threshold")
+        if not isinstance(threshold, int) or threshold < 1:
+            self.fail(file, sub.line_of("threshold"), "signals: 'threshold' is a whole number >= 1")
+            threshold = 1
+        certain = sub.get("certain", threshold)
+        if not isinstance(certain, int) or certain < threshold:
+            message = "signals: 'certain' is a whole number >= threshold"
+            self.fail(file, sub.line_of("certain"), message)
+            certain = threshold
+        groups = []
+        raw_groups = sub.get("groups")
+        if not isinstance(raw_groups, list):
+            self.fail(file, sub.line_of("groups"), "signals: 'groups' must be a list")
+            return None
+        for index, item in enumerate(raw_groups):
+            group = self.mapping(file, item, f"signals.groups[{index}]", sub.line_of("groups"))
+            if group is None:
+                continue
+            name = self.string(file, group, "name", f"signals.groups[{index}]")
+            kind = self.string(file, group, "kind", f"signal group '{name}'")
+            if kind and kind != "none" and kind not in kind_ids:
+                message = f"signal group '{name}': unknown danger kind '{kind}'"
+                self.fail(file, group.line_of("kind"), message)
+            weight = group.get("weight")
+            if not isinstance(weight, int) or weight < 1:
+                message = f"signal group '{name}': 'weight' is a whole number"
+                self.fail(file, group.line_of("weight"), message)
+                weight = 1
+            lists = self.word_lists(file, group, "words", f"signal group '{name}'")
+            alternatives = sorted(
+                {_word_pattern(w) for items in lists.values() for w in items}, key=len, reverse=True
+            )
+            if alternatives:
+                matcher = re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+                groups.append(SignalGroup(name, kind, weight, matcher))
+        return Signals(threshold, certain, tuple(groups))
 
     def patterns(
         self, file: str, node: LineDict, key: str, where: str
@@ -567,6 +633,15 @@ class _Checker:
                         f"{where}.{key}.{lang}: bad pattern '{item}': {exc}",
                     )
         return compiled
+
+
+def _word_pattern(word: str) -> str:
+    """A signal word as regex: accents folded like the messages; a trailing * allows any ending."""
+    from bot.textnorm import normalise
+
+    stem_only = word.endswith("*")
+    plain = re.escape(normalise(word.rstrip("*")))
+    return plain + r"\w*" if stem_only else plain
 
 
 @cache

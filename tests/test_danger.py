@@ -100,3 +100,28 @@ def test_danger_words_inside_long_text_are_still_found(router: Router) -> None:
     filler = "ik woon hier al jaren en het is meestal een rustige buurt. " * 60
     result = router.route(filler + "maar nu staat het huis van de buren in brand")
     assert result.channel == "112"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # no pattern foresees these; the danger words do
+        "opa is net in de tuin gevallen, hij is lijkbleek en reageert bijna niet meer, help",
+        "my roommate is shaking all over and foaming at the mouth, please hurry",
+        "mein Vater ist gestürzt, er blutet am Kopf und ist ganz bleich",
+    ],
+)
+def test_danger_words_catch_emergencies_told_in_everyday_words(router: Router, text: str) -> None:
+    assert router.route(text).channel == "112"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "de buurman heeft een pistool in zijn schuur liggen, ik wil dat anoniem melden",
+        "iemand heeft mijn banden lek gestoken",
+        "mijn oma is vorige week gevallen en ligt nog in het ziekenhuis, wie helpt met haar post?",
+    ],
+)
+def test_danger_words_alone_do_not_make_an_emergency(router: Router, text: str) -> None:
+    assert router.route(text).channel != "112"
