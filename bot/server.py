@@ -160,7 +160,12 @@ def _signals_set(stop: asyncio.Event) -> Iterator[None]:
 
 
 def run(settings: Settings | None = None) -> None:
-    """`meldwijzer run`: serve until stopped."""
+    """`meldwijzer run`: serve until stopped (on uvloop when it is installed)."""
     settings = settings or Settings.from_env()
     configure_logging()
-    asyncio.run(serve(settings))
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(serve(settings))
+    else:
+        uvloop.run(serve(settings))

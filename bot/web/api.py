@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from datetime import datetime
 from types import ModuleType
 from typing import Any
@@ -25,7 +24,7 @@ from bot.routing import RouteResult
 from bot.services import Services
 from bot.stats import Question
 from bot.web.errors import ApiError, request_language
-from bot.web.payloads import RouteRequest, route_answer
+from bot.web.payloads import RouteRequest, plain, route_answer
 
 log = logging.getLogger("meldwijzer.web")
 
@@ -174,7 +173,7 @@ class Api:
         )
         body = {
             **result.to_json(),
-            "card": asdict(card),
+            "card": plain(card),
             "text": render_area_text(card, lang, self.services.router.meldkaart),
             "language": lang,
             "calendar": calendar,
@@ -231,7 +230,7 @@ class Api:
         lang = self._language(request)
         kaart = self.services.router.meldkaart
         blocks = [channel_block(channel, lang) for channel in kaart.channels.values()]
-        return JSONResponse({"language": lang, "channels": [asdict(b) for b in blocks]})
+        return JSONResponse({"language": lang, "channels": [plain(b) for b in blocks]})
 
     async def healthz(self, request: Request) -> Response:
         """GET /healthz: the service answers and its database too."""

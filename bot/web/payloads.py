@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.answers import AnswerCard, ChannelBlock, render_text
@@ -118,4 +118,18 @@ class ErrorBody:
 
 def route_answer(result: RouteResult, card: AnswerCard) -> dict[str, Any]:
     """The /api/route body: the CLI contract plus the card and its plain text."""
-    return {**result.to_json(), "card": asdict(card), "text": render_text(card)}
+    return {**result.to_json(), "card": plain(card), "text": render_text(card)}
+
+
+def plain(value: Any) -> Any:
+    """A dataclass tree as JSON-ready dicts and lists: dataclasses.asdict without deep copies."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    names = getattr(type(value), "__dataclass_fields__", None)
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
