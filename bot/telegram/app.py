@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.i18n import normalise_language, t
 from bot.services import Services
 from bot.telegram import area, resident
+from bot.telegram.aiohttprequest import AiohttpRequest
 from bot.telegram.context import CHATS, MEMORY, SERVICES, Context
 from bot.telegram.memory import MessageMemory
 from bot.telegram.ordering import MAX_CONCURRENT, PerChatOrder
@@ -30,9 +31,7 @@ log = logging.getLogger(__name__)
 
 TIMEOUT = 10.0  # seconds for one Bot API call before it counts as lost (and is retried)
 FLOOD_RATE = 30.0  # messages per second over all chats: Telegram's broadcast limit
-# httpcore checks every idle connection of its pool on each request: a small pool is faster,
-# and 16 keep-alive connections carry far more than Telegram's 30 messages a second.
-CONNECTIONS = 16
+CONNECTIONS = 16  # keep-alive connections: far more than Telegram's 30 messages a second need
 
 
 def build_application(
@@ -60,11 +59,8 @@ def build_application(
         )
         .context_types(ContextTypes(context=Context))
         .concurrent_updates(PerChatOrder(MAX_CONCURRENT))
-        .connection_pool_size(CONNECTIONS)
-        .read_timeout(timeout)
-        .write_timeout(timeout)
-        .connect_timeout(timeout)
-        .pool_timeout(timeout)
+        .request(AiohttpRequest(CONNECTIONS, timeout, timeout, timeout, timeout))
+        .get_updates_request(AiohttpRequest(1, timeout, timeout, timeout, timeout))
         .build()
     )
     app.bot_data[SERVICES] = services

@@ -6,6 +6,7 @@ answered and counted (situation, channel, language; never the words), and forgot
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
@@ -19,7 +20,14 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.answers import build_card
 from bot.chat import answer_option
@@ -46,6 +54,7 @@ from bot.telegram.render import (
 log = logging.getLogger(__name__)
 
 DOOR = "telegram"
+COUNTING = "counting"  # bot_data: the count tasks not yet done
 DELETE_BATCH = 100  # Telegram's deleteMessages takes at most 100 ids
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -78,19 +87,32 @@ async def say(update: Update, context: Context, key: str, lang: str, **values: o
     await send(update, context, Reply((t(key, lang, **values),)))
 
 
-async def count(context: Context, result: RouteResult, lang: str, area_id: str | None) -> None:
-    """Count one answered question (never its words); a counting failure never stops an answer."""
+def count(context: Context, result: RouteResult, lang: str, area_id: str | None) -> None:
+    """Count one answered question (never its words), beside the conversation.
+
+    The write runs as its own task: the chat's next message need not wait for the database,
+    and a counting failure never costs an answer. PTB awaits such tasks when it stops.
+    """
+    question = Question(
+        situation=result.situation, channel=result.channel, emergency=result.emergency,
+        language=lang, door=DOOR, area=area_id,
+    )
+    task = context.application.create_task(_record(context, question), name="count")
+    tasks: set[asyncio.Task[None]] = context.bot_data.setdefault(COUNTING, set())
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+async def counted(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Wait until every count started so far is written (tests, shutdown)."""
+    tasks = app.bot_data.get(COUNTING) or set()
+    if tasks:
+        await asyncio.gather(*list(tasks), return_exceptions=True)
+
+
+async def _record(context: Context, question: Question) -> None:
     try:
-        await context.services.stats.record(
-            Question(
-                situation=result.situation,
-                channel=result.channel,
-                emergency=result.emergency,
-                language=lang,
-                door=DOOR,
-                area=area_id,
-            )
-        )
+        await context.services.stats.record(question)
     except (StorageError, ValueError) as exc:
         log.warning("counting failed: %s", type(exc).__name__)
 
@@ -216,7 +238,7 @@ async def question(update: Update, context: Context) -> None:
         return
     await send(update, context, answer_reply(build_card(result, router.meldkaart, lang)))
     if not result.info:
-        await count(context, result, lang, settings.area)
+        count(context, result, lang, settings.area)
 
 
 def _addressed_text(message: Message, username: str) -> str:
@@ -267,7 +289,7 @@ async def pick_option(update: Update, context: Context) -> None:
     await query.answer()
     result = answer_option(context.services.router, situation.id)
     await send(update, context, answer_reply(build_card(result, kaart, lang, ask_followup=False)))
-    await count(context, result, lang, settings.area)
+    count(context, result, lang, settings.area)
 
 
 async def feedback(update: Update, context: Context) -> None:
