@@ -104,3 +104,11 @@ def _by_signals(text: str, rules: DangerRules, lang: str) -> Danger | None:
     kind = next(k for k in rules.kinds if k.id == kind_id)
     certain = score >= signals.certain or strong_now or _any(rules.weak_now_cues, text, lang)
     return Danger(kind.id, kind.situation, certain=certain)
+
+
+def happening_now(normalised: str, rules: DangerRules, lang: str = "nl") -> bool:
+    """A strong now-cue ("op dit moment", "is bezig", "right now") and nothing calm or past."""
+    text = f" {normalised} "
+    if _any(rules.calm_cues, text, lang) or _any(rules.past_cues, text, lang):
+        return False
+    return _any(rules.now_cues, text, lang)

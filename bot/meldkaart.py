@@ -111,6 +111,7 @@ class Situation:
     context: dict[str, tuple[str, ...]] = field(default_factory=dict)  # weak supporting words
     followup: FollowUp | None = None
     reply: Text | None = None  # for info entries: what the bot says instead of a channel
+    acute: str | None = None  # the 112 situation this becomes when it is happening right now
 
     @property
     def is_report(self) -> bool:
@@ -419,6 +420,7 @@ class _Checker:
         situations: dict[str, Situation] = {}
         seen: dict[str, int] = {}
         pending_followups: list[tuple[LineDict, str, LineDict]] = []
+        pending_acute: list[tuple[LineDict, str, str]] = []
         for entry in self.entries(file, doc, "situations"):
             ident = self.unique_id(file, entry, seen, "situation")
             where = f"situation '{ident}'"
@@ -453,6 +455,9 @@ class _Checker:
                 )
                 if node is not None:
                     pending_followups.append((entry, ident, node))
+            acute = entry.get("acute")
+            if acute is not None:
+                pending_acute.append((entry, ident, str(acute)))
             if ident and title and (why or reply):
                 situations[ident] = Situation(
                     id=ident,
@@ -465,7 +470,13 @@ class _Checker:
                     keywords=keywords,
                     context=context,
                     reply=reply,
+                    acute=str(acute) if acute is not None else None,
                 )
+        for entry, ident, target in pending_acute:
+            known = situations.get(target)
+            if known is None or known.channel != "112":
+                message = f"situation '{ident}': acute '{target}' must be a 112 situation"
+                self.fail(file, entry.line_of("acute"), message)
         for _entry, ident, node in pending_followups:
             followup = self.followup(file, node, f"situation '{ident}'.followup", situations)
             if followup and ident in situations:
