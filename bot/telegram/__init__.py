@@ -1,8 +1,9 @@
 """The Telegram door: python-telegram-bot handlers on the core, built by `app.build_application`.
 
-Modules: `app` (the builder), `runner` (start/stop, polling or webhook), `resident` (the
-conversation), `area` (wijkteam and /gebied), `render` (cards to Telegram HTML and keyboards),
-`commands` (command menus), `outbox` (flood limits, retries, sent-message memory), `context`
-(what every handler reaches through its context). `spreekuren` and `stats` plug in their own
-handlers through `handlers(services)`.
+`app` builds the Application; `runner` starts and stops it (polling or webhook); `resident` is
+the conversation and `area` the wijkteam lookups, one small handler per intent; `render` turns
+cards into Telegram HTML and keyboards; `commands` sets the menus; `context` is what every
+handler reaches; `outbox` (flood limits, retries, the /wis memory of `memory`), `ordering`
+(per-chat order) and `aiohttprequest` (the HTTP client) carry the traffic. `spreekuren` and
+`stats` plug in their own handlers through `plugins`.
 """

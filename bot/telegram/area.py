@@ -23,7 +23,7 @@ from bot.areas import AreaDirectory, AreaNotFound, AreaResult, Status
 from bot.i18n import t
 from bot.services import Services
 from bot.telegram import spreekuren
-from bot.telegram.context import Context
+from bot.telegram.context import Context, language_of
 from bot.telegram.render import AREA_ASK, BUURT, Reply, area_reply, callback, esc, parse_callback
 
 AWAITING = "awaiting_area"  # chat_data flag (memory only): the bot asked for a postcode or buurt
@@ -89,7 +89,7 @@ async def ask_button_pressed(update: Update, context: Context) -> None:
 async def gebied(update: Update, context: Context) -> None:
     """/gebied [postcode or buurt]: the area card directly, or the question."""
     settings = await context.chat_settings(update)
-    lang = settings.language or await context.language(update)
+    lang = language_of(update, settings)
     query = " ".join(context.args or ()).strip()
     if query:
         await answer_if_area(update, context, query, lang, expected=True, strict=True)
