@@ -22,6 +22,10 @@ from bot.web.payloads import (
 from bot.web.schema import JsonSchema, SchemaBuilder
 
 LANG_SCHEMA: JsonSchema = {"type": "string", "enum": ["nl", "en"]}
+# "Some character that is not white space", spelled out: regex engines disagree on what \s
+# holds (ASCII or Unicode), and the API's own check is Python's str.strip().
+_SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+NOT_ONLY_SPACE = "[^" + "".join(f"\\u{ord(c):04x}" for c in _SPACES) + "]"
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,9 @@ def core_endpoints() -> list[Endpoint]:
             {200: AreaAnswer, 404: ErrorBody, 422: ErrorBody},
             params=(
                 Param(
-                    "q", "query", {"type": "string", "minLength": 1, "maxLength": AREA_QUERY_MAX},
+                    "q",
+                    "query",
+                    {"type": "string", "maxLength": AREA_QUERY_MAX, "pattern": NOT_ONLY_SPACE},
                     required=True, doc="a postcode (6221 AB, 6221ab, 6221) or a buurt name",
                 ),
                 LANG_PARAM,
@@ -153,8 +159,9 @@ def build_openapi(
     request = schemas.get("RouteRequest")
     if request:
         props = request["properties"]
-        # Some character that is not white space, at most the configured number of characters.
-        props["text"].update(minLength=1, maxLength=settings.max_text_chars, pattern=r"\S")
+        props["text"].update(
+            minLength=1, maxLength=settings.max_text_chars, pattern=NOT_ONLY_SPACE
+        )
         props["situation"]["enum"] = sorted(s.id for s in kaart.situations.values() if s.is_report)
         request["anyOf"] = [{"required": ["text"]}, {"required": ["situation"]}]
     return {
