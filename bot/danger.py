@@ -79,6 +79,8 @@ def _by_signals(text: str, rules: DangerRules, lang: str) -> Danger | None:
     signals = rules.signals
     if signals is None:
         return None
+    if any(k.guard is not None and k.guard.search(text) for k in rules.kinds):
+        return None  # a guard names a false friend; single words cannot outweigh it
     per_group = {g.name: len(set(g.matcher.findall(text))) for g in signals.groups}
     score_per_kind: dict[str, int] = {}
     harm = body = urgency = 0

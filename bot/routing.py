@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -34,6 +35,7 @@ MULTI_WORD_BONUS = 0.5  # extra weight per extra content word in a key word grou
 MIN_COMPOUND = 4
 FLOOR = 1.0  # below this score the router does not guess
 CLOSE = 0.8  # second-best channel at 80 % of the best: show both
+ANONYMOUS_FLOOR = 2.5  # the wish to stay anonymous must rest on a real key word
 
 
 @dataclass(frozen=True)
@@ -88,17 +90,24 @@ class _Index:
     position: dict[str, int] = field(default_factory=dict)
 
 
+# Street names end like this; they are never split into compounds ("Borgharen" holds no "borg").
+_STREET = re.compile(
+    r"(straat|straot|weg|plein|laan|singel|kade|gracht|steeg|dreef|brug|brogk|berg|park|hof)$"
+)
+
+
 class Router:
     """A loaded meldkaart with its match index; `route()` is safe to call concurrently."""
 
-    def __init__(self, kaart: Meldkaart) -> None:
+    def __init__(self, kaart: Meldkaart, place_names: frozenset[str] = frozenset()) -> None:
         self.meldkaart = kaart
         self._index = _build_index(kaart)
+        self._places = place_names  # buurt names: where, never what
 
     @classmethod
     def load(cls, folder: Path = ROUTING_RULES_DIR) -> Router:
-        """Load and validate the meldkaart in FOLDER and build the index."""
-        return cls(load_meldkaart(folder))
+        """Load and validate the meldkaart in FOLDER, build the index, learn the place names."""
+        return cls(load_meldkaart(folder), _place_names())
 
     def route(self, text: str) -> RouteResult:
         """Route one message."""
@@ -121,7 +130,7 @@ class Router:
         if (
             best_info
             and best_info[1] >= FLOOR
-            and (best_report is None or best_info[1] >= best_report[1])
+            and (best_report is None or best_info[1] > best_report[1])
         ):
             return RouteResult(
                 None, None, (), False, 0.0, lang, info=self._index.entries[best_info[0]].id
@@ -166,7 +175,7 @@ class Router:
         anonymous = self.meldkaart.situation(anonymous_id)
         position = self._index.position.get(anonymous_id)
         wish = scores.get(position, 0.0) if position is not None else 0.0
-        if wish < FLOOR or anonymous.channel not in best.alternatives:
+        if wish < ANONYMOUS_FLOOR or anonymous.channel not in best.alternatives:
             return best
         ordered = dict.fromkeys([best.channel, *best.alternatives])
         alternatives = tuple(c for c in ordered if c and c != anonymous.channel)
@@ -203,7 +212,7 @@ class Router:
             forms = stems(word, lang)
             for form in forms:
                 positions[form].append(pos)
-            if word in STOP_WORDS:
+            if word in STOP_WORDS or word in self._places:
                 continue  # a stop word counts only inside a multi-word key word
             # One word counts once per situation, whichever of its stems matched.
             matched = False
@@ -234,7 +243,7 @@ class Router:
 
     def _compound(self, word: str, hits: dict[tuple[int, object], float]) -> bool:
         """Find keywords inside a longer word (Dutch compounds): 'hondenpoep' holds 'poep'."""
-        if len(word) <= MIN_COMPOUND + 1:
+        if len(word) <= MIN_COMPOUND + 1 or _STREET.search(word):
             return False
         found = False
         compounds = self._index.compounds
@@ -369,6 +378,17 @@ def _build_index(kaart: Meldkaart) -> _Index:
         index.compounds[key] = [(e, w * idf) for e, w in postings]
     index.surface = tuple(sorted(surface))
     return index
+
+
+def _place_names() -> frozenset[str]:
+    """Every buurt name and alias of knowledge/, normalised: they say where, never what."""
+    from bot.knowledge import load as load_knowledge
+
+    names: set[str] = set()
+    for buurt in load_knowledge().buurten.values():
+        for name in (buurt.name, *buurt.aliases):
+            names.update(words(normalise(name)))
+    return frozenset(n for n in names if len(n) > 3 and n not in STOP_WORDS)
 
 
 @cache
