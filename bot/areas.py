@@ -150,6 +150,18 @@ class _Name:
     area: str
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where a message is about, as far as it says: a Maastricht PC4 and/or an area id."""
+
+    pc4: str | None
+    area: str | None
+
+
+# A Dutch postcode inside a sentence: four digits (not 0...) and optionally two letters.
+_POSTCODE_IN_TEXT = re.compile(r"(?<!\d)([1-9]\d{3})(?:\s?([A-Za-z]{2}))?(?![\dA-Za-z])")
+
+
 class AreaDirectory:
     """The four areas, their buurten and postcodes, and the lookup over them."""
 
@@ -221,6 +233,30 @@ class AreaDirectory:
         if _LOOKS_LIKE_POSTCODE.match(text):
             raise AreaNotFound(query, "area.bad_postcode")
         return self._name(query)
+
+    def where_in(self, text: str) -> Where:
+        """The Maastricht PC4 and area a message mentions, for counting; never a guess.
+
+        A postcode counts when it is one of Maastricht's; its area only when that is certain.
+        Otherwise a buurt named as a whole word gives its area (and no PC4). The text itself is
+        not kept.
+        """
+        for match in _POSTCODE_IN_TEXT.finditer(text[:4096]):
+            pc4 = match.group(1)
+            if pc4 not in self.knowledge.postcodes:
+                continue
+            try:
+                result = self.lookup(match.group(0))
+            except AreaNotFound:
+                continue
+            if result.in_maastricht:
+                return Where(pc4=pc4, area=result.area)
+        words = normalise(text[:4096]).replace("'", "").split()
+        windows = (
+            "".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)
+        )
+        areas = {self._names[w].area for w in windows if w in self._names and self._names[w].buurt}
+        return Where(pc4=None, area=areas.pop() if len(areas) == 1 else None)
 
     def lookup_location(self, lat: float, lon: float) -> AreaResult:
         """The area at a location (Telegram): the nearest PC4 centroid, marked approximate."""

@@ -458,3 +458,17 @@ def test_cli_area_prints_the_card(no_db: Path, capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert "Your area team: Noord-Oost" in out and "Wittevrouwenveld" in out and "14 043" in out
     assert not no_db.exists()  # a lookup never creates the database
+
+
+def test_where_in_finds_a_maastricht_postcode_or_buurt_in_a_message() -> None:
+    from bot.areas import default_directory
+
+    directory = default_directory()
+    assert directory.where_in("er staat een busje op de stoep, 6229").area == "zuid-oost"
+    assert directory.where_in("er staat een busje op de stoep, 6229").pc4 == "6229"
+    split = directory.where_in("graffiti bij de school, 6221 XX")
+    assert (split.pc4, split.area) == ("6221", None)  # a split PC4 gives no area: never a guess
+    assert directory.where_in("afval naast de container in Malberg").area == "noord-west"
+    assert directory.where_in("hondenpoep in Sint Pieter").area == "centrum-zuid-west"
+    assert directory.where_in("afval in 1011 Amsterdam").pc4 is None
+    assert directory.where_in("mijn fiets is gestolen") == directory.where_in("")
