@@ -43,6 +43,17 @@ async def test_the_chosen_area_and_an_emergency_are_counted(telegram: Any) -> No
     assert (row["area"], row["channel"], row["emergency"]) == ("noord-oost", "112", 1)
 
 
+async def test_a_postcode_or_buurt_in_the_message_is_counted_as_the_hotspot(telegram: Any) -> None:
+    await telegram.send("/gebied Wyckerpoort")  # the chat's area: noord-oost
+    await telegram.send("er staat al dagen een busje op de stoep, 6229 AB")
+    await telegram.send("vuilniszakken naast de container in Malberg")
+    rows = {(r["situation"], r["area"], r["pc4"]) for r in await counters(telegram)}
+    assert ("foutparkeren", "zuid-oost", "6229") in rows  # the message's place beats the chat's
+    assert ("afval-bijplaatsing", "noord-west", "unknown") in rows
+    for row in await counters(telegram):
+        assert "busje" not in str(dict(row)) and "Malberg" not in str(dict(row))
+
+
 async def test_a_thumb_is_counted_apart(telegram: Any) -> None:
     replies = await telegram.send(RUBBISH, lang="en")
     await telegram.click(replies.button("👍")["callback_data"], on=replies.messages[0], lang="en")

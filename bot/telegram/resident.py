@@ -87,7 +87,9 @@ async def say(update: Update, context: Context, key: str, lang: str, **values: o
     await send(update, context, Reply((t(key, lang, **values),)))
 
 
-def count(context: Context, result: RouteResult, lang: str, area_id: str | None) -> None:
+def count(
+    context: Context, result: RouteResult, lang: str, area_id: str | None, pc4: str | None = None
+) -> None:
     """Count one answered question (never its words), beside the conversation.
 
     The write runs as its own task: the chat's next message need not wait for the database,
@@ -95,7 +97,7 @@ def count(context: Context, result: RouteResult, lang: str, area_id: str | None)
     """
     question = Question(
         situation=result.situation, channel=result.channel, emergency=result.emergency,
-        language=lang, door=DOOR, area=area_id,
+        language=lang, door=DOOR, area=area_id, pc4=pc4,
     )
     task = context.application.create_task(_record(context, question), name="count")
     tasks: set[asyncio.Task[None]] = context.bot_data.setdefault(COUNTING, set())
@@ -238,7 +240,9 @@ async def question(update: Update, context: Context) -> None:
         return
     await send(update, context, answer_reply(build_card(result, router.meldkaart, lang)))
     if not result.info:
-        count(context, result, lang, settings.area)
+        # Where the message says it is (a Maastricht postcode or buurt) beats the chat's area.
+        where = context.services.areas.where_in(text)
+        count(context, result, lang, where.area or settings.area, where.pc4)
 
 
 def _addressed_text(message: Message, username: str) -> str:
