@@ -83,6 +83,7 @@ async def connection(
     warm_until: float,
     latencies: list[float],
     statuses: dict[int, int],
+    slow: list[float],
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     i = offset
@@ -97,6 +98,8 @@ async def connection(
             done = time.perf_counter()
             if started >= warm_until:
                 latencies.append((done - started) * 1000)
+                if done - started > 0.1:
+                    slow.append(started - warm_until)
                 statuses[status] = statuses.get(status, 0) + 1
     finally:
         writer.close()
@@ -119,6 +122,7 @@ async def load(
     requests = requests_bytes(port)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    slow: list[float] = []  # when (seconds into the run) a request took over 100 ms
     start = time.perf_counter()
     warm_until = start + warm_up
     until = warm_until + seconds
@@ -131,7 +135,7 @@ async def load(
     marker = asyncio.create_task(mark())
     await asyncio.gather(
         *(
-            connection(port, requests, n, until, warm_until, latencies, statuses)
+            connection(port, requests, n, until, warm_until, latencies, statuses, slow)
             for n in range(connections)
         )
     )
@@ -154,6 +158,9 @@ async def load(
             f"p90 {percentile(latencies, 90):.1f} ms, p99 {percentile(latencies, 99):.1f} ms "
             f"(target <= 20), max {max(latencies):.1f} ms"
         )
+        if slow:
+            at = f"{min(slow):.1f} to {max(slow):.1f}"
+            print(f"over 100 ms:   {len(slow)} requests, started at {at} s")
 
 
 def wait_until_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
