@@ -238,10 +238,16 @@ async def test_every_answer_is_counted_with_its_door(services: Services) -> None
             "/api/route", json={"text": RUBBISH, "lang": "en"}, headers={"x-meldwijzer-door": "web"}
         )
         await c.post("/api/route", json={"text": ""})  # refused: not an answer, not counted
-    assert [q.door for q in stats.questions] == ["api", "web"]
-    first, second = stats.questions
+        await c.post("/api/route", json={"text": "hallo"})  # a greeting is not a question
+        await c.post("/api/route", json={"text": RUBBISH + " in Malberg"})
+        await c.post("/api/route", json={"text": "losse stoeptegel bij 6217 AB"})
+    assert [q.door for q in stats.questions] == ["api", "web", "api", "api"]
+    first, second, malberg, postcode = stats.questions
     assert first.emergency and first.channel == "112" and first.language == "nl"
     assert second.channel == "melddesk" and second.language == "en"
+    assert first.area is None and first.pc4 is None
+    assert malberg.area == "noord-west" and malberg.pc4 is None
+    assert postcode.pc4 == "6217"
     for q in stats.questions:  # nothing of the text reaches the counters
         assert "keuken" not in json.dumps(dataclasses.asdict(q))
 

@@ -130,16 +130,21 @@ class Api:
             result = router.route(ask.text or "")
             lang = ask.lang or normalise_language(result.language)
         card = build_card(result, router.meldkaart, lang)
-        question = Question(
-            situation=result.situation,
-            channel=result.channel,
-            emergency=result.emergency,
-            language=lang,
-            door=self.door(request),
-        )
-        return JSONResponse(
-            route_answer(result, card), background=BackgroundTask(self.count, question)
-        )
+        counted = None
+        if not result.info:  # greetings and thanks are not questions (as in Telegram)
+            # Where the message says it is (a Maastricht postcode or buurt), for hotspots.
+            where = self.services.areas.where_in(ask.text) if ask.text else None
+            question = Question(
+                situation=result.situation,
+                channel=result.channel,
+                emergency=result.emergency,
+                language=lang,
+                door=self.door(request),
+                area=where.area if where else None,
+                pc4=where.pc4 if where else None,
+            )
+            counted = BackgroundTask(self.count, question)
+        return JSONResponse(route_answer(result, card), background=counted)
 
     async def count(self, question: Question) -> None:
         """Add the question to the anonymous counters; a counting failure never fails an answer."""
