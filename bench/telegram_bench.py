@@ -18,21 +18,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
-import resource
-import sys
-import tempfile
-from pathlib import Path
 
-from bot.config import Settings
-from bot.services import open_services
-from bot.telegram import runner
-from bot.telegram.app import build_application
+from _fakeload import cpu_seconds, fake_server, peak_rss_mb, running_bot
 
-ROOT = Path(__file__).resolve().parent.parent
-FAKE_API = ROOT / "tests" / "fakebotapi.py"
-TOKEN = "123456789:TEST-token-for-the-fake-bot-api"
 TARGET_RATE, TARGET_P99_MS, TARGET_RSS_MB = 300.0, 50.0, 150.0
 
 # What residents type: reports, an emergency, a greeting, a postcode, a command, nonsense.
@@ -50,57 +39,16 @@ TEXTS = [
 ]
 
 
-async def _line(stream: asyncio.StreamReader) -> dict[str, object]:
-    raw = await asyncio.wait_for(stream.readline(), 120)
-    if not raw:
-        raise RuntimeError("the fake Bot API stopped")
-    text = raw.decode().strip()
-    if text.startswith("PORT "):
-        return {"port": int(text.split()[1])}
-    return dict(json.loads(text))
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 async def bench(rate: float, users: int, seconds: float) -> dict[str, float]:
     """Run one load against a fresh bot; return the figures."""
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(FAKE_API),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert server.stdin and server.stdout
-    port = (await _line(server.stdout))["port"]
-    with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            telegram_token=TOKEN,
-            telegram_api_url=f"http://127.0.0.1:{port}/bot",
-            db_path=Path(folder) / "bench.sqlite3",
-        )
-        services = await open_services(settings)
-        app = build_application(settings, services, flood_rate=0)
-        await runner.start(app, settings)
-        try:
-            load = {"texts": TEXTS, "rate": rate, "users": users, "seconds": seconds}
-            server.stdin.write((json.dumps({"load": load}) + "\n").encode())
-            await server.stdin.drain()
-            await _line(server.stdout)
-            cpu = _cpu_seconds()
-            server.stdin.write(b'{"result": true}\n')
-            await server.stdin.drain()
-            result = await _line(server.stdout)
-            result["cpu_ms"] = (_cpu_seconds() - cpu) * 1000 / max(1, int(result["answered"]))
-        finally:
-            await runner.stop(app)
-            await services.close()
-            server.stdin.close()
-            await server.wait()
-    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {k: float(v) for k, v in result.items()}  # type: ignore[arg-type]
+    async with fake_server() as server, running_bot(server.base_url):
+        load = {"texts": TEXTS, "rate": rate, "users": users, "seconds": seconds}
+        await server.order({"load": load})
+        cpu = cpu_seconds()
+        result = await server.order({"result": True})
+        result["cpu_ms"] = (cpu_seconds() - cpu) * 1000 / max(1, int(result["answered"]))
+    result["rss_mb"] = peak_rss_mb()
+    return {k: float(v) for k, v in result.items()}
 
 
 def main() -> None:
