@@ -53,6 +53,7 @@ CARD_LINES = 3  # spreekuren shown on an area card; the button shows them all
 PICK_LIMIT = 20  # spreekuren offered as buttons to change or cancel
 DATE_BUTTONS = 8  # dates of a series offered to cancel
 TIMEOUT = 30 * 60  # seconds a guided conversation waits for the next answer
+MAX_ID = 2**53  # above every Telegram user id and spreekuur number; SQLite stops at 2**63
 
 AREA, WHEN, TIMES, PLACE, NOTE, CONFIRM = range(6)
 PICK, FIELD, VALUE, CONFIRM_EDIT = range(10, 14)
@@ -315,13 +316,10 @@ async def staff_list(update: Update, context: Context, lang: str) -> None:
 
 
 def _user_id(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise InputError("spreekuren.err.user_id", text=text) from None
-    if value <= 0:
+    # ASCII digits only ("²" and "١٢" are digits to Python), and within SQLite's 64 bits
+    if not (text.isascii() and text.isdigit()) or len(text) > 16 or not 0 < int(text) < MAX_ID:
         raise InputError("spreekuren.err.user_id", text=text)
-    return value
+    return int(text)
 
 
 async def _menu(context: Context, chat_id: int, *, show: bool) -> None:
@@ -383,8 +381,9 @@ async def _own(context: Context, actor: int, spreekuur_id: int, action: str) -> 
 
 
 def _number(text: str) -> int:
+    # as _user_id: ASCII digits within 64 bits
     digits = text.strip().lstrip("#")
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 16 or int(digits) >= MAX_ID:
         raise SpreekuurError("spreekuren.err.id", text=text.strip())
     return int(digits)
 
