@@ -108,9 +108,12 @@ def _by_signals(text: str, rules: DangerRules, lang: str) -> Danger | None:
     return Danger(kind.id, kind.situation, certain=certain)
 
 
-def happening_now(normalised: str, rules: DangerRules, lang: str = "nl") -> bool:
-    """A strong now-cue ("op dit moment", "is bezig", "right now") and nothing calm or past."""
+def happening_now(
+    normalised: str, rules: DangerRules, lang: str = "nl", weak: bool = False
+) -> bool:
+    """A strong now-cue ("op dit moment", "is bezig", "right now"), or with WEAK also a plain
+    "nu" / "now", and nothing calm or past."""
     text = f" {normalised} "
     if _any(rules.calm_cues, text, lang) or _any(rules.past_cues, text, lang):
         return False
-    return _any(rules.now_cues, text, lang)
+    return _any(rules.now_cues, text, lang) or (weak and _any(rules.weak_now_cues, text, lang))

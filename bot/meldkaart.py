@@ -112,6 +112,7 @@ class Situation:
     followup: FollowUp | None = None
     reply: Text | None = None  # for info entries: what the bot says instead of a channel
     acute: str | None = None  # the 112 situation this becomes when it is happening right now
+    acute_on_weak_now: bool = False  # violence: a plain "nu" already makes it acute
 
     @property
     def is_report(self) -> bool:
@@ -456,6 +457,8 @@ class _Checker:
                 if node is not None:
                     pending_followups.append((entry, ident, node))
             acute = entry.get("acute")
+            if entry.get("acute_on") not in (None, "weak", "strong"):
+                self.fail(file, entry.line_of("acute_on"), f"{where}: 'acute_on' is weak or strong")
             if acute is not None:
                 pending_acute.append((entry, ident, str(acute)))
             if ident and title and (why or reply):
@@ -471,6 +474,7 @@ class _Checker:
                     context=context,
                     reply=reply,
                     acute=str(acute) if acute is not None else None,
+                    acute_on_weak_now=entry.get("acute_on") == "weak",
                 )
         for entry, ident, target in pending_acute:
             known = situations.get(target)

@@ -139,7 +139,9 @@ class Router:
             return RouteResult(None, None, (), False, _confidence(best_report, None), lang)
 
         best = self._index.entries[best_report[0]]
-        if best.acute and danger_check.happening_now(norm, self.meldkaart.danger, lang):
+        if best.acute and danger_check.happening_now(
+            norm, self.meldkaart.danger, lang, weak=best.acute_on_weak_now
+        ):
             # Policy rule 1: a crime happening now, the offender still there: 112 first.
             found = danger_check.Danger(f"now:{best.id}", best.acute, certain=False)
             return self._emergency(found, ranked, lang)
