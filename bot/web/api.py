@@ -58,7 +58,7 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     body = await request.body()
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[..." nested too deep
         raise ApiError(400, "bad_json") from exc
     if not isinstance(data, dict):
         raise ApiError(422, "not_an_object")

@@ -38,7 +38,7 @@ class Webhook:
             raise ApiError(403, "forbidden")
         try:
             data = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise ApiError(400, "bad_json") from exc
         try:
             await self.runner.feed_webhook_update(self.telegram_app, data)
