@@ -91,7 +91,10 @@ async def feed_webhook_update(app: AnyApp, data: dict[str, Any]) -> None:
     """Queue one update that arrived at a webhook served elsewhere (check the secret first)."""
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         raise ValueError("not a Telegram update")
-    update = Update.de_json(data, app.bot)
+    try:
+        update = Update.de_json(data, app.bot)
+    except (TypeError, KeyError, AttributeError) as exc:  # e.g. "message": "x"
+        raise ValueError("not a Telegram update") from exc
     await app.update_queue.put(update)
 
 
