@@ -84,6 +84,7 @@ class _Index:
         default_factory=lambda: defaultdict(list)
     )  # by first stem
     compounds: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
+    longest_compound: int = 0  # no key word is longer: bounds the search inside a long word
     surface: tuple[str, ...] = ()
     surface_stem: dict[str, str] = field(default_factory=dict)
     slips: dict[str, str | None] = field(default_factory=dict)  # spelling slips seen, corrected
@@ -250,8 +251,9 @@ class Router:
         found = False
         compounds = self._index.compounds
         n = len(word)
+        longest = self._index.longest_compound
         for start in range(n - MIN_COMPOUND + 1):
-            for end in range(start + MIN_COMPOUND, n + 1):
+            for end in range(start + MIN_COMPOUND, min(n, start + longest) + 1):
                 if end - start == n:
                     continue
                 for entry, weight in compounds.get(word[start:end], ()):
@@ -378,6 +380,7 @@ def _build_index(kaart: Meldkaart) -> _Index:
     for key, postings in list(index.compounds.items()):
         idf = math.log(1 + n / len({channel_of(e) for e, _ in postings}))
         index.compounds[key] = [(e, w * idf) for e, w in postings]
+    index.longest_compound = max(map(len, index.compounds), default=0)
     index.surface = tuple(sorted(surface))
     return index
 
