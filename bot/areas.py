@@ -45,7 +45,9 @@ _POSTCODE = re.compile(
     r"(?:(?<=[a-z])[\s,]*(?P<number>[0-9]{1,5})(?:\s*[-/]?\s*[a-z0-9]{1,4})?)?$"
 )
 _LOOKS_LIKE_POSTCODE = re.compile(r"^[0-9]{4}(?:\s*-?\s*[a-z]{1,2})?\b")
-_PLACE = re.compile(r"[,\s]*\b(?:maastricht|nederland|netherlands)$")
+# Starts only where a run of commas and spaces starts: from inside a run, every start would
+# rescan the run (quadratic on ",,,,"); the leftmost match is the same.
+_PLACE = re.compile(r"(?<![,\s])[,\s]*\b(?:maastricht|nederland|netherlands)$")
 _UNUSED_LETTERS = frozenset({"sa", "sd", "ss"})  # never used in Dutch postcodes
 # Words around a buurt name that carry nothing: "ik woon in Wyck", "buurt Malberg, Maastricht".
 _FILLER = frozenset(
