@@ -120,8 +120,8 @@ def answering(func: Handler) -> Callable[[Update, Context], Awaitable[object]]:
         try:
             return await func(update, context, lang)
         except Refused as exc:
-            if context.user_data is not None:
-                context.user_data.pop(DRAFT, None)
+            # The draft stays: the refusal may be of another command or a forged button while
+            # a guided conversation goes on (every start clears the draft anyway).
             await say_text(update, context, exc.message(lang))
             return END
         except InputError as exc:
