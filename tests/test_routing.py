@@ -11,9 +11,13 @@ from bot.routing import Router, route
 
 DATA = Path(__file__).parent / "data"
 HOLDOUT = DATA / "routing-holdout.yaml"
-# Written independently from the routing policy alone (never seen by the meldkaart's authors
-# while writing it): measures generalisation beyond the development set.
-REDTEAM = DATA / "routing-redteam-a.yaml"
+# Sets written independently from the routing policy alone (not from the dev set, not by the
+# meldkaart's authors). A-E were studied to find weaknesses (their misses fixed in general
+# terms); F was measured once before anything was learned from it: its floor is its honest
+# figure on unseen text, kept here so that no later change makes unseen routing worse.
+INDEPENDENT = DATA / "independent"
+STUDIED = [INDEPENDENT / f"set-{k}.yaml" for k in "abcde"]
+UNSEEN = INDEPENDENT / "set-f.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -105,10 +109,18 @@ def test_module_level_route_uses_the_packaged_meldkaart() -> None:
     assert route("er staat een fietswrak aan het hek").channel == "melddesk"
 
 
-@pytest.mark.parametrize("labelled_set", [HOLDOUT, REDTEAM], ids=["holdout", "redteam"])
+@pytest.mark.parametrize("labelled_set", [HOLDOUT, *STUDIED], ids=lambda p: p.stem)
 def test_labelled_sets_meet_the_targets(router: Router, labelled_set: Path) -> None:
     report = evaluate(router, load_cases(labelled_set))
     assert report.emergency_recall() == 1.0, [(c.text, g) for c, g in report.misses if c.emergency]
     assert report.over_triage_rate() <= 0.02
     assert report.non_reports_112 == 0
-    assert report.top1() >= 0.9, [(c.text, got) for c, got in report.misses]
+    assert report.top1() >= 0.95, [(c.text, got) for c, got in report.misses]
+
+
+def test_unseen_set_stays_at_least_as_good_as_measured(router: Router) -> None:
+    report = evaluate(router, load_cases(UNSEEN))
+    assert report.emergency_recall() >= 0.82
+    assert report.over_triage_rate() <= 0.04
+    assert report.non_reports_112 == 0
+    assert report.top1() >= 0.85
