@@ -1,9 +1,12 @@
 """Anonymised counts of answered questions, and the one rule that guards every figure shown.
 
 Counting: every answered question adds one to the counter of its cell (date, hour of the week,
-area, PC4, situation, theme, channel, emergency, language, door), written as an upsert, so no
-record of a single question ever exists. Text, chat or user ids, names and exact times are never
-passed in, stored or logged. A 👍/👎 under an answer is a counter of its own kind.
+area, PC4, situation, theme, channel, emergency, language, door), so no record of a single
+question ever exists. Text, chat or user ids, names and exact times are never passed in, stored
+or logged. A 👍/👎 under an answer is a counter of its own kind. The additions gather in memory
+(cell -> n, nothing else) and are written as upserts in one transaction about every second, when
+many cells wait, before every read, and on shutdown (`flush`): an answer never waits for the disk,
+and a crash loses at most the last second of counts.
 
 Showing: every figure that leaves the database (CLI, report, /stats) goes through `suppress`:
 a cell under k (settings.stats_min_cell) is shown as "<k", and a total is shown exactly only when
@@ -13,8 +16,10 @@ visible cells. So a total never uncovers a hidden cell by subtraction (see `supp
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -303,9 +308,16 @@ _KEY_COLUMNS = (
 )
 _UPSERT = (
     f"INSERT INTO stats_counts ({_KEY_COLUMNS}, count) "
-    "VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
-    f"ON CONFLICT ({_KEY_COLUMNS}) DO UPDATE SET count = count + 1"
+    "VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    f"ON CONFLICT ({_KEY_COLUMNS}) DO UPDATE SET count = count + excluded.count"
 )
+FLUSH_SECONDS = 1.0  # counts wait in memory at most about this long before they are written
+FLUSH_CELLS = 1_000  # ... or until this many cells wait
+MAX_PENDING_CELLS = 100_000  # while the database fails, counts beyond this many cells are dropped
+
+# One counter's key: day, hour_of_week, area, pc4, situation, theme, channel, emergency, language,
+# door, kind (whole_month is 0 for every new count).
+Cell = tuple[str, int, str, str, str, str, str, int, str, str, str]
 _IN_RANGE = (
     "((whole_month = 0 AND day BETWEEN ? AND ?) OR "
     "(whole_month = 1 AND day >= ? AND date(day, '+1 month', '-1 day') <= ?))"
@@ -314,16 +326,23 @@ _IN_RANGE = (
 
 @dataclass
 class Stats:
-    """Counters in the database, aggregated when written."""
+    """Counters in the database, aggregated in memory and written about once a second."""
 
     db: Database
     settings: Settings
     clock: Clock = system_clock
     meldkaart: Meldkaart | None = None
+    flush_seconds: float = FLUSH_SECONDS
+    flush_cells: int = FLUSH_CELLS
     _themes: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _pending: dict[Cell, int] = field(default_factory=dict, init=False, repr=False)
+    _timer: asyncio.TimerHandle | None = field(default=None, init=False, repr=False)
+    _flusher: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+    _flushing: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+    _failing: bool = field(default=False, init=False, repr=False)
 
     async def record(self, question: Question) -> None:
-        """Add one to the counter of this question's cell (a failing database is only logged)."""
+        """Add one to the counter of this question's cell (written within about a second)."""
         situation = _ident(question.situation)
         theme = _ident(question.theme) if question.theme else self.theme_of(situation)
         pc4 = question.pc4.strip() if question.pc4 else ""
@@ -366,14 +385,72 @@ class Stats:
     async def _add(self, kind: str, *, situation: str, theme: str, channel: str, emergency: bool,
                    language: str, door: str, area: str, pc4: str) -> None:
         bucket = Bucket.of(self.clock())
-        params = (
+        cell: Cell = (
             bucket.day.isoformat(), bucket.hour_of_week, area, pc4, situation, theme, channel,
             int(emergency), language, door, kind,
         )
-        try:
-            await self.db.execute(_UPSERT, params)
-        except StorageError as exc:  # counting must never cost a resident their answer
-            log.warning("a counter was not written: %s", exc)
+        self._pending[cell] = self._pending.get(cell, 0) + 1
+        self._schedule()
+
+    async def flush(self) -> None:
+        """Write every count recorded so far, in one transaction.
+
+        A failing database is only logged (counting must never cost a resident an answer): the
+        counts stay in memory for the next flush, up to MAX_PENDING_CELLS cells.
+        """
+        await self._write()
+
+    async def _write(self) -> bool:
+        """Write the pending counts; False when the database failed (they are kept)."""
+        async with self._flushing:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if not self._pending:
+                return True
+            batch, self._pending = self._pending, {}
+            try:
+                await self.db.executemany(_UPSERT, [(*cell, n) for cell, n in batch.items()])
+            except (StorageError, sqlite3.Error, ValueError) as exc:  # ValueError: db closed
+                self._keep(batch)
+                self._failing = True
+                log.warning("%d counters were not written (kept for the next try): %s",
+                            len(batch), exc)
+                return False
+            self._failing = False
+            return True
+
+    def _schedule(self) -> None:
+        """See that a flush comes: within flush_seconds, or at once when many cells wait."""
+        if self._flusher is not None and not self._flusher.done():
+            return  # the running flush looks again when it is done
+        if len(self._pending) >= self.flush_cells and not self._failing:
+            self._start_flush()
+        elif self._timer is None:  # after a failure: no sooner than flush_seconds
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(self.flush_seconds, self._start_flush)
+
+    def _start_flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._flusher = asyncio.get_running_loop().create_task(self._flush_later(), name="stats")
+
+    async def _flush_later(self) -> None:
+        written = await self._write()
+        self._flusher = None
+        if written and self._pending:
+            self._schedule()  # counts that came in meanwhile; after a failure the next count asks
+
+    def _keep(self, batch: dict[Cell, int]) -> None:
+        """Put the counts of a failed write back, within MAX_PENDING_CELLS cells."""
+        for cell, n in batch.items():
+            self._pending[cell] = self._pending.get(cell, 0) + n
+        excess = len(self._pending) - MAX_PENDING_CELLS
+        if excess > 0:
+            for cell in list(self._pending)[:excess]:
+                del self._pending[cell]
+            log.warning("%d counters were dropped: the database has failed for too long", excess)
 
     async def counts(
         self,
@@ -387,6 +464,7 @@ class Stats:
         """Raw counts from FIRST to LAST (inclusive) grouped by BY, sorted by key; not for show.
 
         A month rolled up by retention counts only when the whole month lies in the range.
+        The counts still in memory are written first.
         """
         unknown = [f for f in by if f not in _FIELD_SQL]
         if unknown:
@@ -394,6 +472,7 @@ class Stats:
         bad_kinds = [k for k in kinds if k not in KINDS]
         if bad_kinds or not kinds:
             raise ValueError(f"kinds must be some of {', '.join(KINDS)}")
+        await self.flush()
         exprs = [_FIELD_SQL[f] for f in by]
         select = ", ".join([*(f"{e} AS g{i}" for i, e in enumerate(exprs)), "SUM(count) AS n"])
         where = [_IN_RANGE, f"kind IN ({', '.join('?' for _ in kinds)})"]
@@ -417,6 +496,7 @@ class Stats:
 
     async def cut_months(self, first: date, last: date) -> list[str]:
         """Rolled-up months (YYYY-MM) the range only partly covers, so left out of `counts`."""
+        await self.flush()
         rows = await self.db.fetchall(
             "SELECT DISTINCT substr(day, 1, 7) AS month FROM stats_counts WHERE whole_month = 1 "
             "AND day <= ? AND date(day, '+1 month', '-1 day') >= ? "
@@ -436,6 +516,7 @@ class Stats:
             raise ValueError("keep at least 1 month of day counts")
         today = Bucket.of(self.clock()).day
         cutoff = _month_start(today.year, today.month - months)
+        await self.flush()
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "SELECT COUNT(*) FROM stats_counts WHERE whole_month = 0 AND day < ?",

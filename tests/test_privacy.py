@@ -82,6 +82,7 @@ async def test_nothing_a_resident_types_is_kept(telegram: Any,
     )
     await telegram.click(answered.button("👍")["callback_data"], on=answered.messages[0])
 
+    await telegram.services.stats.flush()  # counts are written about once a second
     values = await every_value(db)
     assert any(t == "stats_counts" for t, _, _ in values), "the questions were counted"
     lowered = [(t, c, str(v).lower()) for t, c, v in values]

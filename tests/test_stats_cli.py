@@ -30,6 +30,7 @@ def seed(path: Path, questions: list[tuple[datetime, int, Question]]) -> None:
             for _ in range(times):
                 await stats.record(question)
         await stats.feedback("afval-bijplaatsing", True, "telegram")
+        await stats.flush()  # as the doors do when they stop
         await db.close()
 
     asyncio.run(run())

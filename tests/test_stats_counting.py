@@ -57,14 +57,16 @@ def bin_question(**changes: object) -> Question:
     return Question(**fields)  # type: ignore[arg-type]
 
 
-async def rows(db: Database) -> list[dict[str, object]]:
-    return [dict(r) for r in await db.fetchall("SELECT * FROM stats_counts")]
+async def rows(stats: Stats) -> list[dict[str, object]]:
+    """The counters table as written, after the counts still in memory are flushed."""
+    await stats.flush()
+    return [dict(r) for r in await stats.db.fetchall("SELECT * FROM stats_counts")]
 
 
-async def test_the_same_question_twice_is_one_counter_of_two(stats: Stats, db: Database) -> None:
+async def test_the_same_question_twice_is_one_counter_of_two(stats: Stats) -> None:
     await stats.record(bin_question())
     await stats.record(bin_question())
-    [row] = await rows(db)
+    [row] = await rows(stats)
     assert row["count"] == 2
     assert row == {
         "day": "2026-03-11", "whole_month": 0, "hour_of_week": 2 * 24 + 14,
@@ -74,39 +76,39 @@ async def test_the_same_question_twice_is_one_counter_of_two(stats: Stats, db: D
     }
 
 
-async def test_every_key_field_makes_its_own_cell(stats: Stats, db: Database, clock: Clock) -> None:
+async def test_every_key_field_makes_its_own_cell(stats: Stats, clock: Clock) -> None:
     await stats.record(bin_question())
     await stats.record(bin_question(area=None, pc4=None))
     await stats.record(bin_question(door="web", language="en"))
     await stats.record(bin_question(situation="nood-brand", channel="112", emergency=True))
     clock.moment = datetime(2026, 3, 11, 15, 5, tzinfo=UTC)
     await stats.record(bin_question())
-    found = await rows(db)
+    found = await rows(stats)
     assert len(found) == 5
     assert {r["area"] for r in found} == {"noord-oost", "unknown"}
     assert {r["theme"] for r in found} == {"afval", "veiligheid"}
     assert {r["hour_of_week"] for r in found} == {62, 64}
 
 
-async def test_theme_comes_from_the_meldkaart_unless_given(stats: Stats, db: Database) -> None:
+async def test_theme_comes_from_the_meldkaart_unless_given(stats: Stats) -> None:
     await stats.record(bin_question(situation="nood-brand"))
     await stats.record(bin_question(situation="no-such-situation"))
     await stats.record(bin_question(situation=None, channel=None))
     await stats.record(bin_question(situation="nood-brand", theme="brandveiligheid"))
-    themes = {(r["situation"], r["theme"]) for r in await rows(db)}
+    themes = {(r["situation"], r["theme"]) for r in await rows(stats)}
     assert themes == {
         ("nood-brand", "veiligheid"), ("no-such-situation", "unknown"), ("unknown", "unknown"),
         ("nood-brand", "brandveiligheid"),
     }
 
 
-async def test_free_text_can_never_reach_a_counter(stats: Stats, db: Database) -> None:
+async def test_free_text_can_never_reach_a_counter(stats: Stats) -> None:
     """A caller's slip (text where an id belongs) is counted as 'unknown', never stored."""
     await stats.record(bin_question(
         situation="Jan de Vries, Boschstraat 12", channel="bel 06-12345678", language="Nederlands",
         area="jan@example.nl", pc4="6211 AB",
     ))
-    [row] = await rows(db)
+    [row] = await rows(stats)
     assert (row["situation"], row["channel"], row["language"], row["area"], row["pc4"]) == (
         "unknown", "unknown", "unknown", "unknown", "unknown"
     )
@@ -117,7 +119,7 @@ async def test_an_unknown_door_is_a_programming_error(stats: Stats) -> None:
         await stats.record(bin_question(door="sms"))
 
 
-async def test_feedback_counts_thumbs_apart(stats: Stats, db: Database) -> None:
+async def test_feedback_counts_thumbs_apart(stats: Stats) -> None:
     await stats.feedback("afval-bijplaatsing", True, "telegram")
     await stats.feedback("afval-bijplaatsing", True, "telegram")
     await stats.feedback("afval-bijplaatsing", False, "web")
@@ -127,16 +129,22 @@ async def test_feedback_counts_thumbs_apart(stats: Stats, db: Database) -> None:
     assert await stats.counts(date(2026, 3, 1), date(2026, 3, 31), ["kind"]) == []
 
 
-async def test_a_broken_database_costs_no_answer(stats: Stats, db: Database,
-                                                 caplog: pytest.LogCaptureFixture) -> None:
-    await db.close()
+async def test_a_broken_database_costs_no_answer_and_no_count(
+    stats: Stats, caplog: pytest.LogCaptureFixture
+) -> None:
+    working = stats.db
     stats.db = _Failing()  # type: ignore[assignment]
     await stats.record(bin_question())
+    await stats.flush()
     assert "not written" in caplog.text
+    stats.db = working  # the database is back: the counts kept in memory are written then
+    await stats.record(bin_question())
+    [row] = await rows(stats)
+    assert row["count"] == 2
 
 
 class _Failing:
-    async def execute(self, sql: str, params: object = ()) -> int:
+    async def executemany(self, sql: str, rows: object) -> None:
         raise StorageError("the database is read-only; check MELDWIJZER_DB and its permissions")
 
 
@@ -203,8 +211,7 @@ def test_bad_periods_say_what_works(text: str) -> None:
         Period.parse(text)
 
 
-async def test_retention_rolls_old_days_up_to_months(stats: Stats, db: Database,
-                                                     clock: Clock) -> None:
+async def test_retention_rolls_old_days_up_to_months(stats: Stats, clock: Clock) -> None:
     for day in (3, 3, 18):  # Friday the 3rd twice, Saturday the 18th
         clock.moment = datetime(2025, 1, day, 9, 0, tzinfo=UTC)
         await stats.record(bin_question())
@@ -219,7 +226,7 @@ async def test_retention_rolls_old_days_up_to_months(stats: Stats, db: Database,
     assert result.cutoff == date(2025, 3, 1)
     assert result.day_rows == 3  # the 3rd (one row of 2), the 10th and the 18th
     found = sorted(
-        (r["day"], r["whole_month"], r["hour_of_week"], r["count"]) for r in await rows(db)
+        (r["day"], r["whole_month"], r["hour_of_week"], r["count"]) for r in await rows(stats)
     )
     assert found == [
         ("2025-01-01", 1, 4 * 24 + 10, 3),  # Fridays 10:00
@@ -239,8 +246,7 @@ async def test_retention_rolls_old_days_up_to_months(stats: Stats, db: Database,
     assert await stats.counts(date(2025, 1, 1), date(2026, 3, 31), ["area"]) == before
 
 
-async def test_retention_merges_into_an_existing_month(stats: Stats, db: Database,
-                                                       clock: Clock) -> None:
+async def test_retention_merges_into_an_existing_month(stats: Stats, clock: Clock) -> None:
     clock.moment = datetime(2025, 1, 3, 9, 0, tzinfo=UTC)
     await stats.record(bin_question())
     clock.moment = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
@@ -249,7 +255,7 @@ async def test_retention_merges_into_an_existing_month(stats: Stats, db: Databas
     await stats.record(bin_question())
     clock.moment = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
     await stats.roll_up(12)
-    assert [(r["whole_month"], r["count"]) for r in await rows(db)] == [(1, 2)]
+    assert [(r["whole_month"], r["count"]) for r in await rows(stats)] == [(1, 2)]
 
 
 async def test_retention_keeps_at_least_a_month(stats: Stats) -> None:

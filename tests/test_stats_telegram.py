@@ -14,6 +14,7 @@ FIRE = "er is brand in mijn keuken, nu!"
 
 
 async def counters(telegram: Any) -> list[dict[str, Any]]:
+    await telegram.services.stats.flush()  # counts are written about once a second
     rows = await telegram.services.db.fetchall("SELECT * FROM stats_counts ORDER BY kind")
     return [dict(r) for r in rows]
 
