@@ -99,10 +99,11 @@ async def feed_webhook_update(app: AnyApp, data: dict[str, Any]) -> None:
 
 
 async def stop(app: AnyApp) -> None:
-    """Stop taking updates, finish the running ones, close the connections."""
+    """Stop taking updates, finish the running ones, write the counts, close the connections."""
     updater = app.updater
     if updater is not None and updater.running:
         await updater.stop()
     if app.running:
-        await app.stop()
+        await app.stop()  # also waits for the counts started beside the conversations
+    await app.bot_data[SERVICES].stats.flush()
     await app.shutdown()
