@@ -540,6 +540,10 @@ async def stop(update: Update, context: Context, lang: str) -> int:
 @answering
 async def stale(update: Update, context: Context, lang: str) -> None:
     """A button of a conversation that is already over: nothing happens, say how to begin."""
+    query = update.callback_query
+    new = query is not None and (query.data or "").startswith(NEW)
+    action = "spreekuur.create" if new else "spreekuur.edit"
+    await directory(context).require_staff(user_id(update), action, now_of(context))  # audited
     await say_text(update, context, t("spreekuren.tg.expired", lang))
 
 
@@ -729,8 +733,8 @@ async def cancel_button(update: Update, context: Context, lang: str) -> None:
     """spa:p:<nr> (pick), spa:c:<nr>:<day|all> (ask), spa:y:<nr>:<day|all> (do), spa:n (don't)."""
     parts = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
     actor = user_id(update)
+    await directory(context).require_staff(actor, "spreekuur.cancel", now_of(context))  # forged too
     if parts[1:2] == ["n"]:
-        await directory(context).require_staff(actor, "spreekuur.cancel", now_of(context))
         await say_text(update, context, t("spreekuren.tg.cancel_kept", lang))
         return
     if len(parts) < 3 or parts[1] not in ("p", "c", "y"):
