@@ -55,6 +55,12 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     mapping.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:  # "? [a]" or "{[1]: 2}": valid YAML, but no key of ours
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be text or a number", key_node.start_mark
+            ) from None
         if key in mapping:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key '{key}'", key_node.start_mark
@@ -84,4 +90,8 @@ def read_yaml(path: Path, shown_name: str | None = None) -> Any:
         problem = exc.problem or str(exc)
         raise DataError([Problem(name, line, f"not valid YAML: {problem}")]) from exc
     except yaml.YAMLError as exc:
+        raise DataError([Problem(name, 0, f"not valid YAML: {exc}")]) from exc
+    except RecursionError as exc:  # '[' nested thousands deep
+        raise DataError([Problem(name, 0, "not valid YAML: nested too deeply")]) from exc
+    except ValueError as exc:  # a date like 2026-13-45, a number of 5,000 digits
         raise DataError([Problem(name, 0, f"not valid YAML: {exc}")]) from exc
