@@ -1,8 +1,8 @@
 """/stats in Telegram: a short summary and the weekday × hour heatmap for a staff member's areas.
 
 Only staff see figures (admins from MELDWIJZER_ADMINS for every area, staff for their own), and
-only in a private chat, so figures never land in a group. Everyone else gets a polite refusal;
-a refusal writes nothing anywhere (a resident's id must not end up in a log or table).
+only in a private chat, so figures never land in a group. Everyone else gets a polite refusal,
+audited as every staff refusal is: without the id of someone who is not staff (bot.staff).
 `/stats` shows the current half year; `/stats 2026Q1`, `/stats 2026-03`, `/stats 2025H2` another
 period. Every figure comes from bot.statsreport, so it has passed the small-cell suppression.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import BotCommand, InputFile, Update
@@ -39,6 +40,18 @@ async def staff_areas(services: Services, user_id: int) -> tuple[str, ...]:
     return tuple(await StaffDirectory(services.db, services.settings.admins).areas_of(user_id))
 
 
+async def audit_refusal(services: Services, user_id: int) -> None:
+    """Note the refused /stats in the audit log (a failing database only costs the line)."""
+    from bot.staff import StaffDirectory
+
+    try:
+        await StaffDirectory(services.db, services.settings.admins).refuse(
+            user_id, "stats.view", datetime.now(UTC)
+        )
+    except StorageError as exc:
+        log.warning("/stats could not audit a refusal: %s", exc)
+
+
 async def stats_command(update: Update, context: Context) -> None:
     """/stats [period]: the summary and heatmap per area of the asking staff member."""
     chat, user = update.effective_chat, update.effective_user
@@ -48,6 +61,7 @@ async def stats_command(update: Update, context: Context) -> None:
     services = context.services
     areas = await staff_areas(services, user.id)
     if not areas:
+        await audit_refusal(services, user.id)
         await context.bot.send_message(chat.id, html.escape(t("stats.refused", lang)))
         return
     if chat.type != ChatType.PRIVATE:
