@@ -177,7 +177,8 @@ TIME_RANGE = re.compile(
     + _CLOCK
     + r"\s*(?:-|tot en met|tot|t/m|to|until|till)\s*"
     + _CLOCK
-    + r"(\s*uur\b)?(?![\d/:\w-]|\.\d)"
+    + r"(\s*uur\b)?(?![\d/:\w-]|\.\d)",
+    re.IGNORECASE,
 )
 
 
@@ -195,8 +196,10 @@ def find_time_range(text: str) -> tuple[TimeRange, int, int] | None:
     Returns the range with its start and end offsets in TEXT; plain number pairs like '3-12'
     are dates, not times, and are skipped.
     """
-    lowered = text.lower().replace("–", "-").replace("—", "-")
-    for match in TIME_RANGE.finditer(lowered):
+    # Case is ignored by the pattern, not lowered away: "İ".lower() is two characters, and the
+    # offsets must stay those of TEXT.
+    dashed = text.replace("–", "-").replace("—", "-")
+    for match in TIME_RANGE.finditer(dashed):
         marked = match[2] or match[4] or match[7] or match[9] or match[11]
         if marked:
             return _time_range(match), match.start(), match.end()
