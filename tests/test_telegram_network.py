@@ -38,7 +38,8 @@ async def test_a_failed_button_answer_is_retried(telegram) -> None:
 
 
 async def test_a_lasting_outage_is_logged_and_the_bot_carries_on(telegram, caplog) -> None:
-    telegram.api.fail("500", "sendMessage", times=8)
+    telegram.app.bot.rate_limiter.backoff = (0.01,) * 6  # the real one waits 15.7 s
+    telegram.api.fail("500", "sendMessage", times=14)  # 7 tries of the answer, 7 of the excuse
     with caplog.at_level(logging.WARNING):
         replies = await telegram.send(RUBBISH)
     assert "ok" not in _outcomes(replies)

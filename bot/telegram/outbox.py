@@ -1,10 +1,10 @@
 """Every outgoing Bot API call passes here: flood limits, retries, and the /wis memory.
 
 PTB's AIORateLimiter keeps the bot within Telegram's flood limits and retries a 429 after its
-`retry_after`. On top of that a call that fails on the network (a 5xx, a dropped connection, a
-timeout) is tried again a few times, so an answer is not lost to one bad moment. A retried send
-may rarely arrive twice (when the first try did arrive but its answer did not): for a bot that
-tells people where to get help, twice is better than never.
+`retry_after`. On top of that a call that fails on the network is tried again: a 5xx or a
+dropped connection for about 15 seconds (backing off), so an answer outlives a short outage; a
+timeout three times, since a timed-out send may have arrived all the same and each retry can
+then show it twice: for a bot that tells people where to get help, twice is better than never.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
 
 from bot.telegram.memory import MessageMemory
 
 log = logging.getLogger(__name__)
 
-BACKOFF: tuple[float, ...] = (0.2, 0.5, 1.0)
+BACKOFF: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)  # 15.7 s in all
+TIMEOUT_RETRIES = 3
 RETRY_AFTER_RETRIES = 3
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
@@ -44,7 +45,7 @@ class Outbox(AIORateLimiter):
             max_retries=RETRY_AFTER_RETRIES,
         )
         self.memory = memory
-        self._backoff = tuple(backoff)
+        self.backoff = tuple(backoff)
 
     async def process_request(
         self,
@@ -66,10 +67,11 @@ class Outbox(AIORateLimiter):
             except BadRequest:
                 raise
             except NetworkError as exc:  # includes TimedOut; BadRequest is not a network fault
-                if attempt >= len(self._backoff):
+                retries = TIMEOUT_RETRIES if isinstance(exc, TimedOut) else len(self.backoff)
+                if attempt >= min(retries, len(self.backoff)):
                     raise
                 log.warning("%s failed (%s); retry %d", endpoint, type(exc).__name__, attempt + 1)
-                await asyncio.sleep(self._backoff[attempt])
+                await asyncio.sleep(self.backoff[attempt])
                 attempt += 1
         self._remember(result)
         return result
