@@ -1,0 +1,240 @@
+"""The router and the danger check on hostile input: never a crash, always a well-formed answer,
+and no pattern that takes super-linear time on long input.
+
+Inputs: any unicode, control characters, right-to-left text, emoji, markup, SQL-looking text and
+100 kB strings (see conftest.py). Time is checked structurally: the same adversarial text at 10x
+the length may take at most ~20x as long (linear is ~10x, a backtracking pattern ~100x).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import danger
+from bot.meldkaart import Meldkaart
+from bot.routing import Router, RouteResult, default_router
+from bot.textnorm import MAX_CHARS, normalise
+
+from .conftest import FRAGMENTS, PROPERTY, any_text, repeated, scaling
+
+LANGUAGES = ("nl", "en", "de", "fr")
+JSON_KEYS = {"channel", "situation", "alternatives", "emergency", "confidence", "language"}
+
+
+@cache
+def router() -> Router:
+    return default_router()
+
+
+def kaart() -> Meldkaart:
+    return router().meldkaart
+
+
+def assert_well_formed(result: RouteResult) -> None:
+    """Every field typed and consistent with the others and with the meldkaart."""
+    channels, situations = kaart().channels, kaart().situations
+    assert isinstance(result, RouteResult)
+    assert result.channel is None or result.channel in channels
+    assert result.situation is None or result.situation in situations
+    assert (result.channel is None) == (result.situation is None)
+    if result.info is not None:
+        assert result.info in situations and not situations[result.info].is_report
+        assert result.channel is None and not result.emergency
+    assert isinstance(result.alternatives, tuple)
+    assert all(a in channels for a in result.alternatives)
+    assert result.channel not in result.alternatives
+    assert len(set(result.alternatives)) == len(result.alternatives)
+    assert all(c in situations for c in result.choices)
+    assert type(result.emergency) is bool
+    assert result.emergency == (result.channel == "112")
+    assert (result.danger is not None) == result.emergency
+    assert isinstance(result.confidence, float) and 0.0 <= result.confidence <= 1.0
+    if result.channel is None:
+        assert not result.alternatives and not result.choices
+    assert result.language in LANGUAGES
+    shown = result.to_json()
+    assert set(shown) == JSON_KEYS
+    assert json.loads(json.dumps(shown, ensure_ascii=False)) == shown
+    assert json.loads(json.dumps(shown)) == shown
+
+
+@PROPERTY
+@given(any_text())
+def test_any_text_gets_a_well_formed_answer(text: str) -> None:
+    result = router().route(text)
+    assert_well_formed(result)
+    assert router().route(text) == result  # the spelling-slip cache changes nothing
+
+
+@settings(PROPERTY, max_examples=15)
+@given(st.text(min_size=1, max_size=50))
+def test_text_beyond_the_limit_is_ignored(tail: str) -> None:
+    head = repeated("er staan vuilniszakken naast de container ", MAX_CHARS)
+    assert router().route(head + tail) == router().route(head)
+
+
+# Separators that add no words: emoji, markup symbols, right-to-left marks, control characters.
+_DECORATION = st.lists(
+    st.sampled_from(
+        [f for f in FRAGMENTS if not any(c.isalnum() for c in normalise(f))]
+        + [" ", "  ", "!", "?!", "...", "*", "<>", "\n"]
+    ),
+    min_size=1,
+    max_size=3,
+).map(lambda parts: " " + "".join(parts) + " ")
+
+
+@PROPERTY
+@given(st.lists(_DECORATION, min_size=12, max_size=12), st.sampled_from(["nl", "en"]))
+def test_decoration_keeps_the_obvious_answers(gaps: list[str], lang: str) -> None:
+    """Emoji, markup and bidi marks between the words change neither 112 nor the melddesk."""
+    sentences = {
+        "nl": ("er is brand in mijn keuken nu", "er staan weer vuilniszakken naast de container"),
+        "en": ("there is a fire in my kitchen right now", "rubbish bags next to the container"),
+    }[lang]
+    fire, rubbish = (
+        "".join(w + gap for w, gap in zip(s.split(), gaps, strict=False)) for s in sentences
+    )
+    burning = router().route(fire)
+    assert burning.emergency and burning.channel == "112", fire
+    assert router().route(rubbish).channel == "melddesk", rubbish
+
+
+@settings(PROPERTY, max_examples=30)
+@given(any_text(), st.sampled_from(LANGUAGES))
+def test_danger_check_takes_any_text(text: str, lang: str) -> None:
+    """Normalised or not: None or a known kind, and 'happening now' is a plain yes or no.
+
+    (Raw text is cut like normalised text is; its time on long input is checked below.)
+    """
+    rules = kaart().danger
+    kinds = {k.id: k.situation for k in rules.kinds}
+    for candidate in (text[:MAX_CHARS], normalise(text)):
+        found = danger.check(candidate, rules, lang)
+        if found is not None:
+            assert found.kind in kinds and found.situation == kinds[found.kind]
+            assert type(found.certain) is bool
+        assert type(danger.happening_now(candidate, rules, lang)) is bool
+
+
+# -- time on long input -----------------------------------------------------------------------
+
+# Adversarial pieces: one endless word, compounds, runs of spaces, words that almost match a
+# danger pattern or a key word group again and again, many different unknown words.
+ROUTER_PIECES = (
+    "a",
+    "vuilnis",
+    "hondenpoepvuilniszak",
+    "brand ",
+    "     x",
+    "rook de de de de ",
+    "in brand gestoken ",
+    "zit aan het ",
+    "is bezig ",
+    "niet niet meer ",
+    "help help snel ",
+    "dood wil ",
+    "geen stroom geen ",
+    "my neighbour is ",
+    "6221 ab ",
+    "🔥<b>&amp;",
+    "qwertyuiopasdfghjklzxcvbnm ",
+    "abcdefghijklmnopqrstuvwxyz",
+)
+
+
+@pytest.mark.parametrize("piece", ROUTER_PIECES)
+def test_router_time_grows_linearly(piece: str) -> None:
+    """Below the 4,096-character cut (400 -> 4,000) and above it (10 kB -> 100 kB)."""
+    for small, large in ((400, 4_000), (10_000, 100_000)):
+        grown = scaling(router().route, piece, small, large)
+        assert grown.linear, f"route({piece!r} x {large}): {grown}"
+
+
+def _danger_matchers() -> list[tuple[str, re.Pattern[str]]]:
+    """Every regex the danger check runs, as the check combines them."""
+    rules = kaart().danger
+    found: list[tuple[str, re.Pattern[str]]] = []
+    for kind in rules.kinds:
+        for name, matcher in (("patterns", kind.matcher), ("guards", kind.guard)):
+            if matcher is not None:
+                found.append((f"{kind.id}.{name}", matcher))
+    for cues in ("now_cues", "weak_now_cues", "past_cues", "calm_cues"):
+        for lang in LANGUAGES:
+            matcher = danger._cue_matcher(getattr(rules, cues), lang)
+            if matcher is not None:
+                found.append((f"{cues}.{lang}", matcher))
+    if rules.signals is not None:
+        found.extend((f"signals.{g.name}", g.matcher) for g in rules.signals.groups)
+    unique = {matcher.pattern: (name, matcher) for name, matcher in reversed(found)}
+    return list(unique.values())
+
+
+def _single_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """Every single pattern of danger.yaml, with where it stands."""
+    rules = kaart().danger
+    found = []
+    for kind in rules.kinds:
+        found += [(f"{kind.id}.patterns", p) for p in kind.patterns]
+        found += [(f"{kind.id}.guards", p) for p in kind.guards]
+    for cues in ("now_cues", "weak_now_cues", "past_cues", "calm_cues"):
+        found += [(cues, c.pattern) for c in getattr(rules, cues)]
+    return found
+
+
+def near_misses(pattern: str) -> list[str]:
+    """The pattern's own words, cut short: each repeated, they almost match, over and over."""
+    plain = re.sub(r"\\[a-zA-Z]", " ", pattern)
+    words = re.findall(r"[a-z0-9']+", plain)
+    prefixes = [" ".join(words[:k]) + " " for k in range(1, len(words))]
+    return list(dict.fromkeys([*prefixes[:1], *prefixes[-1:]]))
+
+
+GENERIC_PIECES = (
+    "a",
+    " ",
+    "in brand gestoken ",
+    "rook is zit ligt nog help kind man de het een ",
+    "abcdefghij klmnopqrst ",
+)
+
+
+def test_danger_matchers_time_grows_linearly() -> None:
+    """The combined regexes of every kind, cue set and signal group, on generic pieces."""
+    slow = []
+    for name, matcher in _danger_matchers():
+        for piece in GENERIC_PIECES:
+            grown = scaling(matcher.search, piece)
+            if not grown.linear:
+                slow.append(f"{name} on {piece!r}: {grown}")
+    assert slow == []
+
+
+def test_each_danger_pattern_time_grows_linearly() -> None:
+    """Every single pattern on its own near misses ('in brand gestoken' without 'geblust')."""
+    slow = []
+    for name, pattern in _single_patterns():
+        for piece in near_misses(pattern.pattern):
+            grown = scaling(pattern.search, piece)
+            if not grown.linear:
+                slow.append(f"{name} {pattern.pattern!r} on {piece!r}: {grown}")
+    assert slow == []
+
+
+@pytest.mark.parametrize("piece", GENERIC_PIECES[2:])
+def test_danger_check_time_grows_linearly(piece: str) -> None:
+    rules = kaart().danger
+    grown = scaling(lambda text: danger.check(text, rules, "nl"), piece)
+    assert grown.linear, f"danger.check on {piece!r}: {grown}"
+
+
+def test_the_scaling_check_catches_a_quadratic_pattern() -> None:
+    """The check itself: the old fire guard ('.*' after every occurrence) fails it."""
+    old_guard = re.compile(r"\bin brand gestoken\b.*\b(geblust|al uit)\b")
+    assert not scaling(old_guard.search, "in brand gestoken ", 2_000, 20_000).linear
