@@ -9,6 +9,8 @@ A plug-in module offers, each optional:
   staff chats, through BotCommandScopeChat; authorisation is still checked by each handler).
 - `async staff_chats(services) -> set[int]`: the private chat ids of staff beyond the admins of
   `MELDWIJZER_ADMINS`, who get the staff menu at start-up.
+- `async stopping(app)`: the bot has stopped taking updates and can still send (runner.stop);
+  e.g. tell staff half-way a conversation that a restart ends it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from telegram import BotCommand
-from telegram.ext import BaseHandler
+from telegram.ext import Application, BaseHandler
 
 from bot.services import Services
 from bot.telegram import spreekuren, stats
@@ -53,3 +55,11 @@ async def plugin_staff_chats(services: Services) -> set[int]:
         if get is not None:
             found |= set(await get(services))
     return found
+
+
+async def plugin_stopping(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Every plug-in's last words before the bot closes its connections."""
+    for plugin in PLUGINS:
+        stopping = getattr(plugin, "stopping", None)
+        if stopping is not None:
+            await stopping(app)

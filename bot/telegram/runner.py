@@ -21,6 +21,7 @@ from telegram.ext import Application
 from bot.config import ConfigError, Settings
 from bot.telegram.commands import set_menus
 from bot.telegram.context import SERVICES
+from bot.telegram.plugins import plugin_stopping
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +100,12 @@ async def feed_webhook_update(app: AnyApp, data: dict[str, Any]) -> None:
 
 
 async def stop(app: AnyApp) -> None:
-    """Stop taking updates, finish the running ones, write the counts, close the connections."""
+    """Stop taking updates, finish the running ones, say goodbye, write the counts, close."""
     updater = app.updater
     if updater is not None and updater.running:
         await updater.stop()
     if app.running:
         await app.stop()  # also waits for the counts started beside the conversations
+        await plugin_stopping(app)  # e.g. staff half-way a conversation are told
     await app.bot_data[SERVICES].stats.flush()
     await app.shutdown()

@@ -24,6 +24,7 @@ from typing import Any
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import (
+    Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -36,12 +37,12 @@ from telegram.warnings import PTBUserWarning
 from bot import spreekuren
 from bot.areas import AreaNotFound, Status
 from bot.dutchdates import InputError, parse_date, parse_schedule, parse_time_range
-from bot.i18n import t
+from bot.i18n import DEFAULT_LANGUAGE, t
 from bot.services import Services
 from bot.spreekuren import Draft, Spreekuur, SpreekuurError
 from bot.staff import Refused, StaffDirectory, area_ids, parse_areas
 from bot.storage import StorageError
-from bot.telegram.context import Context
+from bot.telegram.context import CHATS, Context, language_of
 from bot.telegram.render import SPREEKUREN, esc, parse_callback, split_html
 
 log = logging.getLogger(__name__)
@@ -870,6 +871,28 @@ def handlers(services: Services) -> list[BaseHandler[Any, Any, Any]]:
         # a button of a conversation that is over (or of another person's): say so
         CallbackQueryHandler(stale, pattern=rf"^({NEW}|{EDIT}):"),
     ]
+
+
+async def stopping(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The bot stops: tell everyone half-way a guided conversation that it is not kept.
+
+    A conversation lives in memory only, so a restart ends it; nothing of it was stored. The
+    open ones are those with a time-out pending (PTB's `timeout_jobs`, kept while the JobQueue
+    runs, as it does under bot.telegram.runner).
+    """
+    for handler in app.handlers.get(0, []):
+        if not isinstance(handler, ConversationHandler):
+            continue
+        for (chat_id, *_), job in list(handler.timeout_jobs.items()):
+            update = getattr(job.data, "update", None)  # the conversation's last update
+            try:
+                settings = await app.bot_data[CHATS].get(chat_id)
+                lang = (language_of(update, settings) if isinstance(update, Update)
+                        else settings.language or DEFAULT_LANGUAGE)
+                await app.bot.send_message(chat_id, esc(t("spreekuren.tg.restarting", lang)))
+            except (TelegramError, StorageError) as exc:
+                log.warning("could not tell a conversation the bot stops: %s", type(exc).__name__)
+        handler.timeout_jobs.clear()
 
 
 def staff_commands(lang: str) -> list[BotCommand]:
