@@ -1,0 +1,266 @@
+"""Network faults through the fake Bot API, on python-telegram-bot's real HTTP stack, polling.
+
+Bursts of 500s, 429 with retry_after, dropped connections and slow answers, on sending and on
+getUpdates, and a restart of the bot half-way a staff member's guided /spreekuur_nieuw. Every
+resident message gets its answer (none lost); an answer arrives twice only when a slow call did
+reach Telegram before the bot gave up waiting for it (measured and asserted); the bot keeps
+running; after the restart the staff member gets a clear answer and nothing half-made is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from fakebotapi import FakeBotAPI, text_update, visible_text
+from test_spreekuren_support import AGENT, NOW
+
+from bot.config import Settings
+from bot.services import Services, open_services
+from bot.telegram import runner
+from bot.telegram.app import build_application
+from bot.telegram.spreekuren import CLOCK
+
+RUBBISH = "er staan weer vuilniszakken naast de container"
+FIRE = "er is nu brand in mijn keuken"
+DELIVERED = ("ok", "slow")  # a slow call reached Telegram; only its answer was lost
+TIMEOUT = 1.0  # seconds a Bot API call may take in these tests (production: 10)
+
+AnyApp = Any
+
+
+@asynccontextmanager
+async def polling(settings: Settings, services: Services) -> AsyncIterator[AnyApp]:
+    """The bot long-polling the fake server, as `meldwijzer run` runs it; stopped at the end."""
+    app = build_application(settings, services, timeout=TIMEOUT)
+    app.bot_data[CLOCK] = lambda: NOW
+    errors: list[BaseException] = []
+
+    async def collect(update: object, context: Any) -> None:
+        if context.error is not None:
+            errors.append(context.error)
+
+    app.add_error_handler(collect)
+    app.bot_data["test_errors"] = errors
+    await runner.start(app, settings)
+    try:
+        yield app
+    finally:
+        await runner.stop(app)
+
+
+def answers(api: FakeBotAPI, chat: int) -> list[str]:
+    """The texts that reached CHAT (a slow call counts: Telegram did deliver it)."""
+    return [visible_text(c.params["text"]) for c in api.calls
+            if c.method == "sendMessage" and c.params.get("chat_id") == chat
+            and c.outcome in DELIVERED]
+
+
+def push(api: FakeBotAPI, chats: range, text: str) -> None:
+    """One resident message from each of CHATS."""
+    for chat in chats:
+        api.push_update(text_update(api, chat, text))
+
+
+async def all_answered(api: FakeBotAPI, chats: range, timeout: float = 15.0) -> None:
+    """Wait until each of CHATS has at least one answer."""
+    await api.wait_for(lambda: all(answers(api, c) for c in chats), timeout=timeout)
+
+
+def heal(api: FakeBotAPI) -> None:
+    """End an outage: forget the faults not yet used."""
+    api._faults.clear()  # the fake server has no public call for this; tests only
+
+
+def copies(api: FakeBotAPI, chats: range) -> Counter[int]:
+    """How many answers each chat got."""
+    return Counter({c: len(answers(api, c)) for c in chats})
+
+
+# -- sending ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "times", "extra"),
+    [
+        ("500", 12, {}),  # a burst: every call of 5 fails twice, some a third time
+        ("429", 5, {"retry_after": 1}),  # Telegram's flood control
+        ("drop", 12, {}),  # connections cut before an answer
+    ],
+)
+async def test_a_burst_of_send_failures_loses_and_doubles_nothing(
+    fake_api: FakeBotAPI, bot_settings: Settings, services: Services,
+    fault: str, times: int, extra: dict[str, Any],
+) -> None:
+    chats = range(5001, 5006)
+    async with polling(bot_settings, services) as app:
+        fake_api.fail(fault, "sendMessage", times=times, **extra)
+        push(fake_api, chats, RUBBISH)
+        await all_answered(fake_api, chats)
+        after = range(5101, 5104)  # the bot keeps running
+        push(fake_api, after, FIRE)
+        await all_answered(fake_api, after)
+    failed = [c for c in fake_api.calls if c.method == "sendMessage" and c.outcome not in DELIVERED]
+    assert len(failed) == times  # every fault was met, and retried
+    assert copies(fake_api, chats) == Counter({c: 1 for c in chats})  # none lost, none doubled
+    assert all(answers(fake_api, c)[0].startswith("Meld dit bij") for c in chats)
+    assert all("112" in answers(fake_api, c)[0] for c in after)
+    assert app.bot_data["test_errors"] == []
+
+
+async def test_an_outage_of_some_seconds_loses_nothing(
+    fake_api: FakeBotAPI, bot_settings: Settings, services: Services
+) -> None:
+    """Telegram answers every call with a 500 for a few seconds, then recovers."""
+    chats = range(5201, 5206)
+    async with polling(bot_settings, services) as app:
+        fake_api.fail("500", times=10_000)
+        push(fake_api, chats, RUBBISH)
+        await asyncio.sleep(3.0)
+        heal(fake_api)
+        await all_answered(fake_api, chats)
+    assert copies(fake_api, chats) == Counter({c: 1 for c in chats})
+    assert app.bot_data["test_errors"] == []
+
+
+async def test_slow_answers_are_retried_and_doubled_only_when_delivered(
+    fake_api: FakeBotAPI, bot_settings: Settings, services: Services
+) -> None:
+    chats = range(5301, 5306)
+    slow = 2
+    async with polling(bot_settings, services) as app:
+        fake_api.fail("slow", "sendMessage", times=slow, delay=TIMEOUT + 0.5)
+        push(fake_api, chats, RUBBISH)
+        await all_answered(fake_api, chats)
+    got = copies(fake_api, chats)
+    slow_chats = {c.params["chat_id"] for c in fake_api.calls if c.outcome == "slow"}
+    assert all(got[c] >= 1 for c in chats)  # none lost
+    # A second copy only where Telegram took the first but its answer never came back.
+    assert {c for c in chats if got[c] > 1} <= slow_chats
+    assert sum(got.values()) - len(chats) <= slow
+    assert app.bot_data["test_errors"] == []
+
+
+# -- receiving ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "times", "extra"),
+    [
+        ("500", 2, {}),
+        ("429", 1, {"retry_after": 1}),
+        ("drop", 2, {}),
+        ("slow", 1, {"delay": 1.5}),
+    ],
+)
+async def test_get_updates_failures_lose_and_double_nothing(
+    fake_api: FakeBotAPI, bot_settings: Settings, services: Services,
+    fault: str, times: int, extra: dict[str, Any],
+) -> None:
+    chats = range(5401, 5405)
+    async with polling(bot_settings, services) as app:
+        push(fake_api, range(5400, 5401), RUBBISH)  # polling runs
+        await all_answered(fake_api, range(5400, 5401))
+        fake_api.fail(fault, "getUpdates", times=times, **extra)
+        push(fake_api, chats, RUBBISH)
+        await all_answered(fake_api, chats)
+    assert [c.outcome for c in fake_api.calls if c.method == "getUpdates"].count(
+        "dropped" if fault == "drop" else fault) == times
+    assert copies(fake_api, chats) == Counter({c: 1 for c in chats})
+    assert app.bot_data["test_errors"] == []
+
+
+# -- a restart ----------------------------------------------------------------------------------
+
+
+def staff_says(api: FakeBotAPI, text: str) -> None:
+    api.push_update(text_update(api, AGENT, text))
+
+
+def staff_presses(api: FakeBotAPI, data: str) -> None:
+    """The agent presses a button with DATA under the bot's last message to them."""
+    last = [c for c in api.calls if c.method == "sendMessage"
+            and c.params.get("chat_id") == AGENT and c.outcome == "ok"][-1]
+    message = {k: v for k, v in last.result.items()}
+    api.push_update({"callback_query": {
+        "id": str(time.monotonic_ns()), "chat_instance": str(AGENT), "data": data,
+        "from": {"id": AGENT, "is_bot": False, "first_name": "Agent", "language_code": "nl"},
+        "message": message,
+    }})
+
+
+async def told(api: FakeBotAPI, chat: int, start: int, contains: str) -> list[str]:
+    """Wait until a message to CHAT after call START contains CONTAINS; every text since START."""
+    def texts() -> list[str]:
+        return [visible_text(c.params["text"]) for c in api.calls[start:]
+                if c.method == "sendMessage" and c.params.get("chat_id") == chat
+                and c.outcome == "ok"]
+    await api.wait_for(lambda: any(contains in t for t in texts()), timeout=10)
+    return texts()
+
+
+async def test_a_restart_half_way_a_staff_conversation(
+    fake_api: FakeBotAPI, bot_settings: Settings
+) -> None:
+    api = fake_api
+    residents = iter(range(6001, 6100))
+    sent: list[int] = []
+
+    def resident_asks() -> None:
+        chat = next(residents)
+        sent.append(chat)
+        api.push_update(text_update(api, chat, RUBBISH))
+
+    services = await open_services(bot_settings)
+    try:
+        async with polling(bot_settings, services) as first:
+            api.push_update(text_update(api, 777, f"/staff_toevoegen {AGENT} noord-oost Agent"))
+            await told(api, 777, 0, "publiceert nu spreekuren")
+            start = len(api.calls)
+            staff_says(api, "/spreekuur_nieuw")
+            await told(api, AGENT, start, "Wanneer?")
+            resident_asks()
+            staff_says(api, "17-12-2026")
+            await told(api, AGENT, start, "Hoe laat?")
+            for _ in range(3):
+                resident_asks()  # still on their way when the bot stops
+        # the restart ends the conversation (it lives in memory): the agent is told so
+        farewell = await told(api, AGENT, start, "Ik start even opnieuw")
+        assert "niets gepubliceerd" in farewell[-1] and "/spreekuur_nieuw" in farewell[-1]
+        before_restart = len(api.calls)
+        for _ in range(3):
+            resident_asks()  # while the bot is down
+        assert first.bot_data["test_errors"] == []
+    finally:
+        await services.close()
+
+    services = await open_services(bot_settings)  # a new bot on the same database
+    try:
+        async with polling(bot_settings, services) as second:
+            start = len(api.calls)
+            staff_says(api, "14:00-15:30")  # the next answer of the old conversation
+            await api.wait_for(lambda: any(c.params.get("chat_id") == AGENT
+                                           for c in api.calls[start:]
+                                           if c.method == "sendMessage"), timeout=10)
+            staff_presses(api, "spn:nonote")  # a button of the old conversation
+            after_button = await told(api, AGENT, start, "voorbij")
+            await api.wait_for(lambda: all(answers(api, c) for c in sent), timeout=10)
+            # nothing half-made was stored
+            assert await services.db.fetchall("SELECT * FROM spreekuren") == []
+            # starting again works
+            again = len(api.calls)
+            staff_says(api, "/spreekuur_nieuw noord-oost 17-12-2026 14:00-15:30 Wijkhuis")
+            await told(api, AGENT, again, "Gepubliceerd")
+        assert second.bot_data["test_errors"] == []
+        rows = await services.db.fetchall("SELECT id, place FROM spreekuren")
+        assert [tuple(r) for r in rows] == [(1, "Wijkhuis")]
+    finally:
+        await services.close()
+    print("after the restart the agent was told:", after_button)
+    assert copies(api, range(6001, 6001 + len(sent))) == Counter({c: 1 for c in sent})
+    assert before_restart > 0
