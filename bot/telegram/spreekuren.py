@@ -7,7 +7,8 @@ needs; nothing is kept).
 Staff: /spreekuur_nieuw (a guided conversation, or the one-line form after the command),
 /spreekuur_wijzig, /spreekuur_annuleer, /spreekuren_beheer.
 
-Every staff handler asks bot.staff who is asking, behind buttons too (a menu is only a hint);
+Every staff handler asks bot.staff who is asking, behind buttons too (a menu is only a hint),
+and a staff command counts only when typed as a new message in a private chat (`not_direct`);
 bot.spreekuren checks and stores. Texts staff typed are shown as plain text, escaped for
 Telegram HTML, never interpreted. A conversation's draft lives in memory only.
 """
