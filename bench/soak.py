@@ -12,9 +12,12 @@ Telegram).
 Prints a line per interval, then answers per second, p50/p99 latency from update to first reply
 (after a warm-up), errors (updates not answered in time, calls Telegram would refuse, failures
 seen by the bot's error handler, warnings logged) and the bot's resident memory (RSS) before the
-load, after the warm-up and at the end. The memory verdict subtracts what the bot keeps by design
-per chat (the /wis memory, the chat-settings cache, PTB's chat_data/user_data, all bounded);
-whatever growth is left must stay under max(5 MB, 5 %).
+load, after the warm-up and at the end. Memory is measured settled: after a garbage collection and
+glibc's malloc_trim, which hands freed heap back to the system (without it RSS also holds freed
+memory that glibc keeps for reuse; the raw end figure is printed beside it). The verdict subtracts
+what the bot keeps by design per chat (the /wis memory, the chat-settings cache, PTB's
+chat_data/user_data, all bounded); whatever growth is left must stay under max(5 MB, 5 %).
+`--trace` shows where Python memory allocated after the warm-up is still held at the end.
 
 Run:  .venv/bin/python bench/soak.py                 # 1000 residents, 600 s
       .venv/bin/python bench/soak.py --quick         # a ~30 s smoke run
@@ -26,6 +29,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
+import ctypes.util
 import gc
 import itertools
 import json
@@ -33,8 +38,9 @@ import logging
 import random
 import sys
 import time
+import tracemalloc
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -397,6 +403,24 @@ class Tally(logging.Handler):
         self.by_logger[record.name] += 1
 
 
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+MALLOC_TRIM = _malloc_trim()
+
+
+def settled_rss_mb() -> float:
+    """RSS after a garbage collection and malloc_trim: the memory the bot still holds."""
+    gc.collect()
+    if MALLOC_TRIM is not None:
+        MALLOC_TRIM(0)
+    return rss_mb()
+
+
 def kept_per_chat(app: Any) -> tuple[int, str]:
     """Bytes the bot keeps per chat by design (bounded), and what they are."""
     memory: MessageMemory = app.bot_data[MEMORY]
@@ -417,7 +441,9 @@ def kept_per_chat(app: Any) -> tuple[int, str]:
     return size, what
 
 
-async def soak(users: int, seconds: float, think: float, every: float, seed: int) -> None:
+async def soak(
+    users: int, seconds: float, think: float, every: float, seed: int, trace: bool = False
+) -> None:
     """Run the residents against a fresh bot; print as it goes, then the figures."""
     warmup = min(10.0, seconds / 3)
     tally = Tally()
@@ -431,8 +457,7 @@ async def soak(users: int, seconds: float, think: float, every: float, seed: int
     script = Path(__file__).resolve()
     async with fake_server(script, ["--serve"]) as server, running_bot(server.base_url) as bot:
         bot.app.add_error_handler(on_error)
-        gc.collect()
-        rss_start = rss_mb()
+        rss_start = settled_rss_mb()
         print(
             f"soak: {users} residents for {seconds:.0f} s, a resident acts every {think:g} s on "
             f"average (about {users / think:.0f} updates/s), seed {seed}"
@@ -446,7 +471,9 @@ async def soak(users: int, seconds: float, think: float, every: float, seed: int
 
         async def mark_warm() -> None:
             await asyncio.sleep(warmup)
-            warm["rss"], warm["kept"] = rss_mb(), kept_per_chat(bot.app)[0]
+            warm["rss"], warm["kept"] = settled_rss_mb(), kept_per_chat(bot.app)[0]
+            if trace:
+                tracemalloc.start()
 
         marker = asyncio.create_task(mark_warm())
         while (elapsed := time.monotonic() - began) < seconds:
@@ -454,21 +481,25 @@ async def soak(users: int, seconds: float, think: float, every: float, seed: int
             w = await server.order({"progress": True})
             print(f"{time.monotonic() - began:5.0f}s  {w['sent']:6d}  {w['answers_per_s']:9.1f}  "
                   f"{w['p50_ms']:7.1f}  {w['p99_ms']:7.1f}  {w['lost']:4d}  {w['rejected']:7d}  "
-                  f"{rss_mb():7.1f}", flush=True)
+                  f"{settled_rss_mb():7.1f}", flush=True)
         await marker
         result = await server.order({"result": True}, timeout=REPLY_TIMEOUT + 60)
         cpu_ms = (cpu_seconds() - cpu) * 1000 / max(1, int(result["answered"]))
         await asyncio.sleep(0.5)  # the last counts and edits settle
-        rss_end, (kept_end, kept_what) = rss_mb(), kept_per_chat(bot.app)
+        raw_end = rss_mb()
+        rss_end, (kept_end, kept_what) = settled_rss_mb(), kept_per_chat(bot.app)
+        if trace:
+            _print_growth(tracemalloc.take_snapshot())
+            tracemalloc.stop()
     logging.getLogger().removeHandler(tally)
     _report(result, failures, tally, cpu_ms, warmup,
-            (rss_start, warm["rss"], rss_end), (int(warm["kept"]), kept_end), kept_what)
+            (rss_start, warm["rss"], rss_end, raw_end), (int(warm["kept"]), kept_end), kept_what)
 
 
 def _report(result: dict[str, Any], failures: Counter[str], tally: Tally, cpu_ms: float,
-            warmup: float, rss: tuple[float, float, float], kept: tuple[int, int],
+            warmup: float, rss: tuple[float, float, float, float], kept: tuple[int, int],
             kept_what: str) -> None:
-    rss_start, rss_warm, rss_end = rss
+    rss_start, rss_warm, rss_end, raw_end = rss
     sent, answered = int(result["sent"]), int(result["answered"])
     errors = int(result["lost"]) + int(result["rejected"]) + sum(failures.values())
     warnings = sum(tally.by_logger.values())
@@ -489,9 +520,10 @@ def _report(result: dict[str, Any], failures: Counter[str], tally: Tally, cpu_ms
           f"bot errors {sum(failures.values())}{_listed(failures)})")
     print(f"warnings logged {warnings:9d}{_listed(tally.by_logger)}")
     print(f"CPU / update    {cpu_ms:9.2f} ms (the bot's process, all threads)")
-    print(f"RSS start       {rss_start:9.1f} MB (the bot ready, before the load)")
+    print(f"RSS start       {rss_start:9.1f} MB (settled; the bot ready, before the load)")
     print(f"RSS warmed up   {rss_warm:9.1f} MB (after {warmup:.0f} s)")
-    print(f"RSS end         {rss_end:9.1f} MB ({growth:+.1f} MB since the warm-up)")
+    print(f"RSS end         {rss_end:9.1f} MB ({growth:+.1f} MB since the warm-up; "
+          f"{raw_end:.1f} MB before gc and malloc_trim)")
     print(f"  kept per chat {kept_growth:+9.1f} MB by design, bounded ({kept_what})")
     print(f"  unexplained   {unexplained:+9.1f} MB")
     verdict = (
@@ -501,6 +533,19 @@ def _report(result: dict[str, Any], failures: Counter[str], tally: Tally, cpu_ms
         f"(limit {limit:.1f} MB)"
     )
     print(f"memory verdict  {verdict}")
+
+
+def _print_growth(snapshot: tracemalloc.Snapshot, top: int = 15) -> None:
+    """Where the memory allocated since the warm-up and still alive was allocated."""
+    stats = snapshot.filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)]).statistics(
+        "lineno"
+    )
+    total = sum(s.size for s in stats)
+    print(f"\nstill allocated since the warm-up (tracemalloc): {total / 2**20:.1f} MB; the top:")
+    for stat in stats[:top]:
+        frame = stat.traceback[0]
+        where = f"{frame.filename}:{frame.lineno}"
+        print(f"  {stat.size / 2**20:7.2f} MB {stat.count:9,d} blocks  {where}")
 
 
 def _kinds(items: Iterable[tuple[str, int]]) -> str:
@@ -524,6 +569,9 @@ def main() -> None:
                         help="seconds between progress lines (default 60)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the residents")
     parser.add_argument("--quick", action="store_true", help="a ~30 s smoke run")
+    parser.add_argument("--trace", action="store_true",
+                        help="after the warm-up, trace allocations and print where memory grew "
+                        "(slower; the RSS figures then include tracemalloc's own)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the child
     args = parser.parse_args()
     if args.serve:
@@ -535,7 +583,7 @@ def main() -> None:
         parser.error("users, seconds, think and every must be positive")
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("telegram").setLevel(logging.WARNING)
-    asyncio.run(soak(args.users, args.seconds, args.think, args.every, args.seed))
+    asyncio.run(soak(args.users, args.seconds, args.think, args.every, args.seed, args.trace))
 
 
 if __name__ == "__main__":
