@@ -116,6 +116,9 @@ class Database:
                 raise _storage_error(exc) from exc
             try:
                 yield self._conn
+            except sqlite3.Error as exc:  # e.g. an INSERT into a database opened read-only
+                await self._conn.rollback()
+                raise _storage_error(exc) from exc
             except BaseException:
                 await self._conn.rollback()
                 raise

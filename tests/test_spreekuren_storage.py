@@ -14,7 +14,7 @@ from test_spreekuren_support import ADMIN, AGENT, NOW, WEEKLY, count, publish, w
 from bot import spreekuren
 from bot.spreekuren import SpreekuurError
 from bot.staff import StaffDirectory, audit_log
-from bot.storage import Database, migrations
+from bot.storage import Database, StorageError, migrations
 
 
 async def test_an_existing_database_is_upgraded_in_place(tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ async def test_a_failed_audit_stores_nothing(
             raise sqlite3.OperationalError("disk I/O error")
 
         monkeypatch.setattr(spreekuren, "write_audit", broken)
-        with pytest.raises(sqlite3.OperationalError):
+        with pytest.raises(StorageError, match="disk I/O error"):  # said clearly, not raw
             await publish(db, staff)
         assert await count(db, "spreekuren") == 0
         monkeypatch.undo()
