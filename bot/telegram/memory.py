@@ -10,8 +10,8 @@ import time
 from collections import OrderedDict, deque
 
 DELETE_WINDOW = 48 * 3600 - 60  # Telegram deletes messages up to 48 hours old
-PER_CHAT = 200
-CHATS = 10_000
+PER_CHAT = 150  # a quick exit needs the recent messages, not a whole history
+CHATS = 3_000  # worst case 450,000 ids, about 50 MB: inside the 150 MB RSS budget
 
 
 class MessageMemory:
