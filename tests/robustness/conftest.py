@@ -10,6 +10,8 @@ one 100x; anything under 2 ms on 100 kB counts as linear (the timer's noise is l
 
 from __future__ import annotations
 
+import math
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -187,28 +189,62 @@ class Scaling:
         return self.large < NOISE_FLOOR or self.ratio < MAX_RATIO
 
     def __str__(self) -> str:
+        if self.large == math.inf:
+            return f"{self.small * 1e3:.2f} ms -> stopped, over its time budget"
         return f"{self.small * 1e3:.2f} ms -> {self.large * 1e3:.2f} ms (x{self.ratio:.1f})"
 
 
-def best_time(func: Callable[[str], object], text: str, repeat: int = 3) -> float:
-    """The fastest of REPEAT runs of FUNC(TEXT), in seconds (the least disturbed one)."""
+class _OverBudget(BaseException):  # not an Exception: no code under test may swallow it
+    """The time budget of one run is spent."""
+
+
+def best_time(
+    func: Callable[[str], object], text: str, repeat: int = 3, budget: float = 0.0
+) -> float:
+    """The fastest of REPEAT runs of FUNC(TEXT), in seconds (the least disturbed one).
+
+    With a BUDGET (seconds), a run still going then is stopped by SIGALRM (the regex engine
+    checks for signals) and counts as endless: a quadratic pattern fails within seconds instead
+    of hanging the suite for minutes.
+    """
     best = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
-        func(text)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, _timed(func, text, budget))
     return best
+
+
+def _timed(func: Callable[[str], object], text: str, budget: float) -> float:
+    def stop(signum: int, frame: object) -> None:
+        raise _OverBudget
+
+    previous = signal.signal(signal.SIGALRM, stop) if budget else None
+    if budget:
+        signal.setitimer(signal.ITIMER_REAL, budget)
+    start = time.perf_counter()
+    try:
+        func(text)
+    except _OverBudget:
+        return math.inf
+    finally:
+        if budget:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    return time.perf_counter() - start
 
 
 def scaling(
     func: Callable[[str], object], piece: str, small: int = 10_000, large: int = 100_000
 ) -> Scaling:
-    """FUNC on PIECE repeated to SMALL and to LARGE characters (10x by default)."""
+    """FUNC on PIECE repeated to SMALL and to LARGE characters (10x by default).
+
+    The large input gets three times what linear growth allows, at least 0.5 s, at most 5 s.
+    """
     large_text, small_text = repeated(piece, large), repeated(piece, small)
-    big = best_time(func, large_text, repeat=1)
-    if big < NOISE_FLOOR:  # fast on the large input: linear enough, no need to look closer
-        return Scaling(big / 10, big)
-    found = Scaling(best_time(func, small_text), big)
-    if not found.linear:  # a second, closer look before calling it super-linear: shared machine
-        found = Scaling(best_time(func, small_text), best_time(func, large_text))
+    found = Scaling(0.0, 0.0)
+    for repeat in (1, 3):  # a second, closer look before calling it super-linear: shared machine
+        little = best_time(func, small_text, repeat=repeat)
+        budget = min(max(3 * MAX_RATIO * little, 0.5), 5.0)
+        found = Scaling(little, best_time(func, large_text, repeat=repeat, budget=budget))
+        if found.linear:
+            break
     return found

@@ -1,0 +1,316 @@
+"""Storage faults: kill -9 in the middle of writes, a locked database, a read-only database.
+
+- A real writer process opens the SQLite database and publishes spreekuren and counts questions
+  in a stream, printing one line per write after it is committed; it is killed with SIGKILL
+  mid-stream, three times over. Reopened, the database passes `PRAGMA integrity_check`, the
+  migrations apply, and every confirmed write is there, audit line included.
+- Another process holds SQLite's write lock: a staff member publishing through the bot (the
+  fake Bot API) gets a clear, friendly message, nothing is stored, the draft is kept, and
+  "Publiceren" works once the lock is gone. A lock held briefly is waited out.
+- The database is read-only: the same friendly message, residents still get their answers.
+  Tests run as root here, where chmod does not stop writes, so the database is opened the way
+  SQLite opens a file it may not write: read-only (`mode=ro`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from conftest import Replies, TelegramHarness
+from test_spreekuren_support import ADMIN, AGENT, LINE, NOW
+
+from bot import spreekuren
+from bot.config import Settings
+from bot.dutchdates import Schedule, TimeRange
+from bot.i18n import t
+from bot.services import Services, open_services
+from bot.spreekuren import Draft
+from bot.staff import StaffDirectory, area_ids, audit_log
+from bot.stats import Question, Stats
+from bot.storage import Database, StorageError, migrations
+from bot.telegram.spreekuren import CLOCK
+
+# The harness never starts the JobQueue, so PTB says it ignores the conversations' time-out.
+pytestmark = pytest.mark.filterwarnings("ignore:Ignoring `conversation_timeout`")
+
+TESTS_DIR = Path(__file__).resolve().parent.parent
+DAY = date(2026, 12, 3)
+COUNTS_PER_ROUND = 5
+QUESTION = Question(
+    situation="afval-bijplaatsing", channel="melddesk", emergency=False, language="nl",
+    door="telegram", area="noord-oost", pc4="6224",
+)
+STORAGE_ERROR_NL = t("spreekuren.tg.storage_error", "nl")
+
+
+# -- kill -9 ----------------------------------------------------------------------------------
+
+
+class _Warned(logging.Handler):
+    """Remembers whether the counters logged a failed write."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen = True
+
+
+async def write_stream(path: str, run: int) -> None:
+    """The writer process: publish and count until killed; print each write once committed."""
+    warned = _Warned()
+    logging.getLogger("bot.stats").addHandler(warned)
+    db = await Database.open(path)
+    staff = StaffDirectory(db, {ADMIN})
+    stats = Stats(db, Settings(db_path=Path(path)), clock=lambda: NOW)
+    areas = area_ids()
+    for i in itertools.count():
+        draft = Draft(
+            areas[i % len(areas)], Schedule(DAY), TimeRange(time(14), time(15, 30)),
+            f"Wijkhuis {run}-{i}", "<b>'; DROP TABLE spreekuren; --",
+        )
+        stored = await spreekuren.publish(db, staff, ADMIN, draft, NOW)
+        print(f"spreekuur {stored.id} {stored.place}", flush=True)
+        for _ in range(COUNTS_PER_ROUND):
+            await stats.record(QUESTION)
+        warned.seen = False
+        await stats.flush()
+        if not warned.seen:
+            print(f"counted {COUNTS_PER_ROUND}", flush=True)
+
+
+def _run_and_kill(path: Path, run: int, confirmed_before_kill: int) -> list[str]:
+    """Start a writer on PATH, SIGKILL it after CONFIRMED_BEFORE_KILL lines, return all lines."""
+    code = (
+        "import asyncio, sys\n"
+        "from robustness.test_storage_faults import write_stream\n"
+        "asyncio.run(write_stream(sys.argv[1], int(sys.argv[2])))\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, str(path), str(run)],
+        cwd=TESTS_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    watchdog = threading.Timer(60, process.kill)  # never hang the suite
+    watchdog.start()
+    try:
+        assert process.stdout is not None
+        lines = []
+        while len(lines) < confirmed_before_kill:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+        os.kill(process.pid, signal.SIGKILL)  # mid-stream: the writer never stops by itself
+        rest, errors = process.communicate(timeout=30)
+    finally:
+        watchdog.cancel()
+    assert process.returncode == -signal.SIGKILL, errors
+    return [*lines, *rest.splitlines()]
+
+
+async def test_kill_9_loses_no_confirmed_write(tmp_path: Path) -> None:
+    path = tmp_path / "meldwijzer.sqlite3"
+    lines: list[str] = []
+    for run, after in enumerate((40, 120, 200)):
+        lines += await asyncio.to_thread(_run_and_kill, path, run, after)
+    confirmed = {}
+    counted = 0
+    for line in lines:
+        kind, _, rest = line.strip().partition(" ")
+        if kind == "spreekuur":
+            number, _, place = rest.partition(" ")
+            confirmed[int(number)] = place
+        elif kind == "counted":
+            counted += int(rest)
+    assert len(confirmed) >= 100
+
+    db = await Database.open(path)  # the migrations apply on the killed file
+    try:
+        assert await db.schema_version() == len(migrations())
+        assert await db.integrity_check() == "ok"
+        assert await db.fetchall("PRAGMA foreign_key_check") == []
+        rows = await db.fetchall("SELECT id, place FROM spreekuren")
+        stored = {r["id"]: r["place"] for r in rows}
+        assert {i: stored.get(i) for i in confirmed} == confirmed  # every confirmed one, as typed
+        assert len(stored) - len(confirmed) <= 3  # at most the one in flight at each kill
+        audited = await db.fetchall(
+            "SELECT target FROM audit_log WHERE action = 'spreekuur.create'"
+        )
+        assert {int(r["target"]) for r in audited} == set(stored)  # same transaction
+        row = await db.fetchone("SELECT sum(count) FROM stats_counts WHERE kind = 'question'")
+        total = int(row[0] or 0) if row else 0
+        assert counted <= total <= counted + 3 * COUNTS_PER_ROUND
+        # ... and the database takes new writes after the crash.
+        again = await spreekuren.publish(
+            db, StaffDirectory(db, {ADMIN}), ADMIN,
+            Draft("noord-oost", Schedule(DAY), TimeRange(time(9), time(10)), "Na de crash"), NOW,
+        )
+        assert again.id == max(stored) + 1
+    finally:
+        await db.close()
+
+
+# -- a locked database ------------------------------------------------------------------------
+
+_LOCKER = (
+    "import sqlite3, sys\n"
+    "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+    "conn.execute('BEGIN EXCLUSIVE')\n"
+    "print('locked', flush=True)\n"
+    "sys.stdin.read()\n"
+    "conn.execute('ROLLBACK')\n"
+)
+
+
+@contextmanager
+def held_lock(path: Path) -> Iterator[Callable[[], None]]:
+    """Another process holds SQLite's write lock on PATH; call the result to let go early."""
+    locker = subprocess.Popen(
+        [sys.executable, "-c", _LOCKER, str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    assert locker.stdin is not None and locker.stdout is not None
+    assert locker.stdout.readline().strip() == "locked"
+
+    def release() -> None:
+        if not locker.stdin.closed:  # type: ignore[union-attr]
+            locker.stdin.close()  # type: ignore[union-attr]
+        locker.wait(timeout=10)
+
+    try:
+        yield release
+    finally:
+        release()
+
+
+async def _staff(bot: TelegramHarness) -> TelegramHarness:
+    bot.app.bot_data[CLOCK] = lambda: NOW
+    added = await bot.send(f"/staff_toevoegen {AGENT} noord-oost Wijkagent", user=bot.ADMIN)
+    assert "✅" in added.text
+    return bot
+
+
+async def _count(bot: TelegramHarness, table: str) -> int:
+    row = await bot.services.db.fetchone(f"SELECT count(*) FROM {table}")
+    return int(row[0]) if row else 0
+
+
+async def _press(bot: TelegramHarness, replies: Replies, label: str) -> Replies:
+    found = replies.button(label)
+    return await bot.click(found["callback_data"], on=replies.messages[-1], user=AGENT)
+
+
+async def test_a_locked_database_is_said_clearly_and_the_draft_kept(
+    telegram: TelegramHarness,
+) -> None:
+    bot = await _staff(telegram)
+    await bot.send("/spreekuur_nieuw", user=AGENT)
+    await bot.send("3-12-2026", user=AGENT)
+    await bot.send("14:00-15:30", user=AGENT)
+    await bot.send("Buurtcentrum Limmel", user=AGENT)
+    preview = await bot.send("wijkagent en handhaver", user=AGENT)
+    audit_before = len(await audit_log(bot.services.db))
+    with held_lock(bot.services.settings.db_path):
+        refused = await _press(bot, preview, "Publiceren")  # waits out the 5 s busy timeout
+        assert refused.texts == [STORAGE_ERROR_NL]
+        resident = await bot.send("er staan vuilniszakken naast de container")
+        assert "Meld dit bij" in resident.text  # residents are answered all the same
+    assert await _count(bot, "spreekuren") == 0
+    assert len(await audit_log(bot.services.db)) == audit_before
+    published = await _press(bot, preview, "Publiceren")  # the draft was kept
+    assert "✅ Gepubliceerd: #1" in published.text
+    await bot.services.stats.flush()  # the resident's question was kept in memory, not lost
+    row = await bot.services.db.fetchone(
+        "SELECT sum(count) FROM stats_counts WHERE situation = 'afval-bijplaatsing'"
+    )
+    assert row is not None and row[0] == 1
+
+
+async def test_a_short_lock_is_waited_out(telegram: TelegramHarness) -> None:
+    bot = await _staff(telegram)
+    with held_lock(bot.services.settings.db_path) as release:
+        asyncio.get_running_loop().call_later(1.0, release)
+        published = await bot.send(f"/spreekuur_nieuw {LINE}", user=AGENT)
+    assert "✅ Gepubliceerd: #1" in published.text
+    assert await _count(bot, "spreekuren") == 1
+
+
+# -- a read-only database ---------------------------------------------------------------------
+
+
+def _read_only(connect: Callable[..., Any]) -> Callable[..., Any]:
+    """aiosqlite.connect as SQLite opens a file it may not write: read-only."""
+
+    def opened(database: str | Path, **kwargs: Any) -> Any:
+        return connect(f"file:{Path(database).resolve()}?mode=ro", uri=True, **kwargs)
+
+    return opened
+
+
+@pytest.fixture
+def db_mode() -> str:
+    """'rw' for the ordinary database; a test parametrizes 'ro' for a read-only one."""
+    return "rw"
+
+
+@pytest.fixture
+async def services(
+    bot_settings: Settings, db_mode: str, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Services]:
+    """The core services; with db_mode 'ro' on a database (staff in it) opened read-only."""
+    if db_mode == "ro":
+        db = await Database.open(bot_settings.db_path)
+        await StaffDirectory(db, {ADMIN}).add(ADMIN, AGENT, ["noord-oost"], NOW, name="Wijkagent")
+        await db.close()
+        monkeypatch.setattr(aiosqlite, "connect", _read_only(aiosqlite.connect))
+    opened = await open_services(bot_settings)
+    yield opened
+    await opened.close()
+
+
+@pytest.mark.parametrize("db_mode", ["ro"])
+async def test_a_read_only_database_is_said_clearly(telegram: TelegramHarness) -> None:
+    telegram.app.bot_data[CLOCK] = lambda: NOW
+    refused = await telegram.send(f"/spreekuur_nieuw {LINE}", user=AGENT)
+    assert refused.texts == [STORAGE_ERROR_NL]
+    listing = await telegram.send("/spreekuren noord-oost", user=AGENT)  # reading still works
+    assert "Noord-Oost" in listing.text
+    answer = await telegram.send("er staan vuilniszakken naast de container")
+    assert "Meld dit bij" in answer.text
+    await telegram.services.stats.flush()  # fails quietly; the count stays in memory
+    assert await _count(telegram, "spreekuren") == 0
+
+
+async def test_read_only_and_locked_storage_raise_storage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below the bot: the error type every door catches, and a message that says what it is."""
+    path = tmp_path / "m.sqlite3"
+    db = await Database.open(path)
+    await StaffDirectory(db, {ADMIN}).add(ADMIN, AGENT, ["noord-oost"], NOW)
+    await db.close()
+    monkeypatch.setattr(aiosqlite, "connect", _read_only(aiosqlite.connect))
+    db = await Database.open(path)
+    try:
+        draft = spreekuren.parse_line(LINE, NOW.date())
+        with pytest.raises(StorageError, match="read-only"):
+            await spreekuren.publish(db, StaffDirectory(db, {ADMIN}), AGENT, draft, NOW)
+    finally:
+        await db.close()
+    with pytest.raises(StorageError, match="cannot open"):  # read-only, and not there yet
+        await Database.open(tmp_path / "new.sqlite3")
