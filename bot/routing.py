@@ -52,11 +52,6 @@ class RouteResult:
     info: str | None = None  # a non-report entry (greeting, question) when that matched
     danger: str | None = None  # the danger kind when emergency
 
-    @property
-    def uncertain(self) -> bool:
-        """True when the router offers choices instead of one clear answer."""
-        return bool(self.choices)
-
     def to_json(self) -> dict[str, object]:
         """The stable CLI / API contract."""
         return {
