@@ -10,12 +10,17 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.yamlfile import DataError
 
+if TYPE_CHECKING:
+    from bot.routing import Router
+
 EXIT_OK = 0
 EXIT_USAGE = 2
+LEARNED_HELP = "the learned layer: on (default), off (rules alone) or a model folder"
 
 
 class UsageError(Exception):
@@ -29,15 +34,31 @@ def _print_json(obj: object) -> None:
 # -- route ------------------------------------------------------------------------------------
 
 
+def _router(args: argparse.Namespace) -> Router:
+    """The router of --rules and --learned (default: the packaged meldkaart and model)."""
+    from bot.paths import MODELS_DIR, ROUTING_RULES_DIR
+    from bot.routing import Router
+
+    rules = Path(args.rules) if args.rules else ROUTING_RULES_DIR
+    models = {"on": MODELS_DIR, "off": None}.get(args.learned, Path(args.learned))
+    return Router.load(rules, models)
+
+
 def cmd_route(args: argparse.Namespace) -> int:
     """Route TEXT, or every line of standard input, and print the answer."""
     from bot.answers import build_card, render_text
     from bot.i18n import normalise_language
-    from bot.routing import Router
 
-    router = Router.load(args.rules) if args.rules else Router.load()
+    router = _router(args)
     texts = [args.text] if args.text is not None else (line.rstrip("\r\n") for line in sys.stdin)
     for text in texts:
+        if args.explain:
+            from bot.explain import explain, render
+            from bot.paths import CORPUS_DIR
+
+            corpus = CORPUS_DIR / "train" if (CORPUS_DIR / "train").is_dir() else None
+            print(render(explain(router, text, corpus)))
+            continue
         result = router.route(text)
         if args.json:
             _print_json(result.to_json())
@@ -55,16 +76,56 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Run a labelled set and print the accuracy report."""
-    from bot.evaluation import evaluate, load_cases, render_report
-    from bot.routing import Router
+    from bot.evaluation import evaluate, load_cases, render_misses, render_report
 
     cases = load_cases(Path(args.file))
-    router = Router.load(args.rules) if args.rules else Router.load()
-    report = evaluate(router, cases)
+    report = evaluate(_router(args), cases)
     if args.json:
         _print_json(report.to_json())
     else:
         print(render_report(report))
+        if args.misses:
+            print("\nmisses:\n" + render_misses(report))
+    return EXIT_OK
+
+
+# -- train ------------------------------------------------------------------------------------
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Rebuild the learned model files from the corpus (fixed seed: the same bytes each time)."""
+    from bot.learning import train
+    from bot.learning.corpus import corpus_files, fingerprint
+    from bot.learning.corpus import load as load_corpus
+    from bot.learning.encoder import load_encoder
+    from bot.learning.model import read_model
+    from bot.meldkaart import load as load_meldkaart
+    from bot.paths import CORPUS_DIR, MODELS_DIR, ROUTING_RULES_DIR
+
+    corpus = Path(args.corpus) if args.corpus else CORPUS_DIR / "train"
+    out = Path(args.out) if args.out else MODELS_DIR
+    files = corpus_files(corpus)
+    if not files:
+        raise UsageError(f"{corpus}: no corpus files (*.yaml) here")
+    if args.check:
+        _, manifest = read_model(out)
+        if manifest.get("corpus_sha256") != fingerprint(files):
+            print(f"{out}: trained on another corpus than {corpus}; run `meldwijzer train`")
+            return EXIT_USAGE
+        print(f"{out}: trained on the corpus in {corpus} as it is now")
+        return EXIT_OK
+    examples = load_corpus(files, load_meldkaart(ROUTING_RULES_DIR))
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise UsageError("training needs scikit-learn: pip install -e '.[train]'") from None
+    trained = train.train(examples, load_encoder(), fingerprint(files))
+    train.write(trained, out)
+    print(
+        f"trained on {len(examples)} messages ({len(files)} files): "
+        f"{trained.manifest['classes']} classes, {trained.manifest['features']} n-grams; "
+        f"wrote {out}"
+    )
     return EXIT_OK
 
 
@@ -349,13 +410,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object per message")
     p.add_argument("--lang", choices=("nl", "en"), help="language of the answer text")
     p.add_argument("--rules", help="meldkaart folder (default: the packaged routing_rules/)")
+    p.add_argument("--learned", default="on", help=LEARNED_HELP)
+    p.add_argument(
+        "--explain", action="store_true",
+        help="show the rule matches, the learned layer's strongest n-grams and nearest phrasings",
+    )
     p.set_defaults(func=cmd_route)
 
     p = sub.add_parser("eval", help="measure routing on a labelled YAML set")
-    p.add_argument("file", help="labelled set, format of shared/eval/dev-routing.yaml")
+    p.add_argument("file", help="labelled set, format of corpus/README.md (situation optional)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--rules", help="meldkaart folder (default: the packaged routing_rules/)")
+    p.add_argument("--learned", default="on", help=LEARNED_HELP)
+    p.add_argument("--misses", action="store_true", help="list every miss with what decided it")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("train", help="rebuild the learned model from the corpus")
+    p.add_argument("--corpus", help="corpus folder (default: corpus/train)")
+    p.add_argument("--out", help="model folder (default: the packaged models/)")
+    p.add_argument(
+        "--check", action="store_true",
+        help="only check that the model in --out was trained on this corpus",
+    )
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("validate", help="check the meldkaart YAML")
     p.add_argument("--rules", help="meldkaart folder (default: the packaged routing_rules/)")

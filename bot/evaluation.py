@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.routing import Router
+from bot.routing import Router, RouteResult
 from bot.yamlfile import DataError, LineDict, Problem, read_yaml
 
 
@@ -37,7 +37,9 @@ class Report:
     non_reports_112: int = 0
     non_reports_routed: int = 0
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
-    misses: list[tuple[Case, str]] = field(default_factory=list)
+    confusion_deciders: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    decided: dict[str, list[int]] = field(default_factory=dict)  # decided_by -> [right, total]
+    misses: list[tuple[Case, RouteResult]] = field(default_factory=list)
 
     def top1(self) -> float:
         return self.correct / self.total if self.total else 0.0
@@ -64,10 +66,19 @@ class Report:
                 "answered_112": self.non_reports_112,
                 "routed_to_a_channel": self.non_reports_routed,
             },
+            "decided_by": {
+                d: {"correct": r, "total": n} for d, (r, n) in sorted(self.decided.items())
+            },
             "confusions": [
-                {"expected": e, "got": g, "count": n}
+                {"expected": e, "got": g, "count": n, "decided_by": self.deciders(e, g)}
                 for (e, g), n in self.confusions.most_common(10)
             ],
+        }
+
+    def deciders(self, expected: str, got: str) -> dict[str, int]:
+        """How often each part of the router decided one confusion."""
+        return {
+            d: n for (e, g, d), n in sorted(self.confusion_deciders.items()) if (e, g) == (expected, got)
         }
 
 
@@ -123,11 +134,16 @@ def evaluate(router: Router, cases: list[Case]) -> Report:
                 report.non_reports_112 += 1
             else:
                 report.non_reports_routed += 1
+        right_total = report.decided.setdefault(result.decided_by, [0, 0])
+        right_total[1] += 1
         if ok:
             report.correct += 1
+            right_total[0] += 1
         else:
-            report.confusions[(case.expect[0] if case.expect else "(none)", got)] += 1
-            report.misses.append((case, got))
+            expected = case.expect[0] if case.expect else "(none)"
+            report.confusions[(expected, got)] += 1
+            report.confusion_deciders[(expected, got, result.decided_by)] += 1
+            report.misses.append((case, result))
         if case.emergency:
             report.emergencies += 1
             report.emergencies_caught += result.channel == "112"
@@ -155,9 +171,23 @@ def render_report(report: Report) -> str:
     for channel, (right, total) in sorted(report.per_channel.items(), key=lambda kv: -kv[1][1]):
         lines.append(f"  {channel:<22} {right / total:6.1%}  ({right}/{total})")
     lines.append("")
-    lines.append("most frequent confusions (expected -> got):")
+    lines.append("decided by (right/answers):")
+    for decider, (right, total) in sorted(report.decided.items()):
+        lines.append(f"  {decider:<8} {right}/{total}")
+    lines.append("")
+    lines.append("most frequent confusions (expected -> got, decided by):")
     if not report.confusions:
         lines.append("  none")
     for (expected, got), count in report.confusions.most_common(10):
-        lines.append(f"  {count:3d}  {expected} -> {got}")
+        by = ", ".join(f"{d} {n}" for d, n in report.deciders(expected, got).items())
+        lines.append(f"  {count:3d}  {expected} -> {got}  ({by})")
     return "\n".join(lines)
+
+
+def render_misses(report: Report) -> str:
+    """Every miss: line, expected, got, what decided it, and the text."""
+    return "\n".join(
+        f"{case.line:5d}  {'/'.join(case.expect) or '(none)'} -> {result.channel or '(none)'}"
+        f"  [{result.decided_by}]  {case.text}"
+        for case, result in report.misses
+    )

@@ -19,3 +19,5 @@ ROUTING_RULES_DIR = _data_dir("routing_rules")
 KNOWLEDGE_DIR = _data_dir("knowledge")
 LOCALES_DIR = _PACKAGE / "locales"
 MIGRATIONS_DIR = _PACKAGE / "migrations"
+MODELS_DIR = _data_dir("models")
+CORPUS_DIR = _PACKAGE.parent / "corpus"  # the source checkout's corpus (not in the wheel)

@@ -6,10 +6,15 @@
    stop words removed, stemmed (Dutch, English, German, French), compounds and spelling slips
    caught, each matched term weighted by how specific it is (IDF over situations).
 3. Close calls between channels return alternatives; below a floor the router does not guess.
+4. The learned layer (`bot.learning`, when its model is shipped) reads the same message and is
+   combined with the rules by `combine`: a rules 112 is final; a learned danger estimate may add
+   112 (never remove one); the learned channel decides where the rules abstain and overrules
+   them only when clearly more confident. Every answer says what decided it (`decided_by`).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import defaultdict
@@ -20,9 +25,10 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from bot import danger as danger_check
+from bot.learning.model import LearnedModel, ModelError, Prediction
 from bot.meldkaart import Meldkaart, Situation
 from bot.meldkaart import load as load_meldkaart
-from bot.paths import ROUTING_RULES_DIR
+from bot.paths import MODELS_DIR, ROUTING_RULES_DIR
 from bot.textnorm import STOP_WORDS, detect_language, normalise, stem, stems, words
 
 KEYWORD_WEIGHT = 1.0
@@ -38,6 +44,27 @@ CLOSE = 0.8  # second-best channel at 80 % of the best: show both
 ANONYMOUS_FLOOR = 2.5  # the wish to stay anonymous must rest on a real key word
 
 
+
+@dataclass(frozen=True)
+class Limits:
+    """How the learned layer joins the rules; probabilities are the model's, summed per channel.
+
+    Chosen on out-of-fold predictions of the corpus (bench/learned_cv.py prints the figures).
+    """
+
+    danger: float = 0.40  # the emergency classes together: 112 first, the everyday channel second
+    abstain: float = 0.45  # where the rules do not guess, the learned channel needs this much
+    overrule: float = 0.80  # to overrule the rules' channel ...
+    margin: float = 0.50  # ... and this much more than the rules' channel gets
+    situation: float = 0.50  # the situation's share of its channel's probability, to name it
+    info: float = 0.60  # a greeting or question the rules did not see
+
+
+RULES, LEARNED, BOTH = "rules", "learned", "both"
+
+log = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
 class RouteResult:
     """Where one message should be reported, and how sure the router is."""
@@ -51,6 +78,8 @@ class RouteResult:
     choices: tuple[str, ...] = ()  # other candidate situations when the router is unsure
     info: str | None = None  # a non-report entry (greeting, question) when that matched
     danger: str | None = None  # the danger kind when emergency
+    decided_by: str = RULES  # rules, learned or both
+    situation_named: bool = True  # False: sure of the channel, not of the situation
 
     def to_json(self) -> dict[str, object]:
         """The stable CLI / API contract."""
@@ -61,6 +90,7 @@ class RouteResult:
             "emergency": self.emergency,
             "confidence": round(self.confidence, 2),
             "language": self.language,
+            "decided_by": self.decided_by,
         }
 
 
@@ -95,18 +125,37 @@ _STREET = re.compile(
 class Router:
     """A loaded meldkaart with its match index; `route()` is safe to call concurrently."""
 
-    def __init__(self, kaart: Meldkaart, place_names: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        kaart: Meldkaart,
+        place_names: frozenset[str] = frozenset(),
+        learned: LearnedModel | None = None,
+        limits: Limits = Limits(),
+    ) -> None:
         self.meldkaart = kaart
+        self.limits = limits
         self._index = _build_index(kaart)
         self._places = place_names  # buurt names: where, never what
+        self.learned = learned
 
     @classmethod
-    def load(cls, folder: Path = ROUTING_RULES_DIR) -> Router:
-        """Load and validate the meldkaart in FOLDER, build the index, learn the place names."""
-        return cls(load_meldkaart(folder), _place_names())
+    def load(
+        cls, folder: Path = ROUTING_RULES_DIR, models: Path | None = MODELS_DIR
+    ) -> Router:
+        """Load and validate the meldkaart in FOLDER, build the index, learn the place names,
+        and load the learned model in MODELS (None: rules only)."""
+        kaart = load_meldkaart(folder)
+        return cls(kaart, _place_names(), load_learned(models, kaart) if models else None)
 
     def route(self, text: str) -> RouteResult:
-        """Route one message."""
+        """Route one message: the rules, then the learned layer combined with them."""
+        rules = self.route_by_rules(text)
+        if self.learned is None or rules.emergency or not normalise(text):
+            return rules  # a rules 112 is final: the model is not asked
+        return combine(rules, self.learned.predict(text), self.meldkaart, self.limits)
+
+    def route_by_rules(self, text: str) -> RouteResult:
+        """Route one message by the meldkaart's rules alone."""
         norm = normalise(text)
         tokens = words(norm)
         lang = detect_language(tokens)
@@ -164,6 +213,13 @@ class Router:
             language=lang,
             choices=tuple(choices[:2]),
         )
+
+    def rule_scores(self, text: str) -> list[tuple[str, float]]:
+        """Every situation the key words matched, best first (for `route --explain`)."""
+        tokens = words(normalise(text))
+        scores = self._score(tokens, detect_language(tokens))
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        return [(self._index.entries[i].id, round(score, 2)) for i, score in ranked]
 
     def _anonymous_variant(self, best: Situation, scores: dict[int, float]) -> Situation:
         """Policy rule 3: a crime the resident wants to report anonymously goes to M. first."""
@@ -256,6 +312,121 @@ class Router:
                     hits[key] = max(hits.get(key, 0.0), weight * COMPOUND_FACTOR)
                     found = True
         return found
+
+
+def combine(
+    rules: RouteResult, prediction: Prediction, kaart: Meldkaart, limits: Limits = Limits()
+) -> RouteResult:
+    """The rules' answer joined with the learned layer's (policy: 112 can be added, not removed)."""
+    if rules.emergency:
+        return replace(rules, decided_by=RULES)
+    view = _LearnedView(prediction, kaart, limits)
+    if view.danger >= limits.danger:
+        everyday = rules.channel or view.best_channel
+        return _learned_emergency(rules, view, everyday, kaart)
+    if rules.channel is None:
+        if view.best_channel is not None and view.best_probability >= limits.abstain:
+            return _learned_report(rules, view, kaart, second=None)
+        if rules.info is None and view.info is not None:
+            return replace(rules, info=view.info, decided_by=LEARNED)
+        return rules
+    if view.best_channel == rules.channel:
+        return replace(rules, decided_by=BOTH)
+    mine = view.channels.get(rules.channel, 0.0)
+    if (
+        view.best_channel is not None
+        and view.best_probability >= limits.overrule
+        and view.best_probability - mine >= limits.margin
+    ):
+        return _learned_report(rules, view, kaart, second=rules.channel)
+    return rules
+
+
+class _LearnedView:
+    """A prediction read through the meldkaart: per channel, the danger, the best situations."""
+
+    def __init__(self, prediction: Prediction, kaart: Meldkaart, limits: Limits) -> None:
+        self.limits = limits
+        self.channels: dict[str | None, float] = defaultdict(float)
+        self.danger = 0.0
+        self.emergencies: list[str] = []
+        self.situations: dict[str | None, list[tuple[str, float]]] = defaultdict(list)
+        self.info: str | None = None
+        for name, probability in prediction.probabilities.items():
+            situation = kaart.situations.get(name)
+            channel = situation.channel if situation else None
+            if channel == "112":
+                self.danger += probability
+                self.emergencies.append(name)
+                continue
+            self.channels[channel] += probability
+            self.situations[channel].append((name, probability))
+            if channel is None and self.info is None and situation is not None:
+                self.info = name if probability >= limits.info else None
+        ranked = sorted(self.channels.items(), key=lambda kv: -kv[1])
+        self.best_channel, self.best_probability = ranked[0] if ranked else (None, 0.0)
+        self.runner_up = next((c for c, _ in ranked[1:] if c is not None), None)
+
+    def situation(self, channel: str) -> tuple[str, bool]:
+        """The most likely situation of CHANNEL, and whether it is sure enough to name."""
+        name, probability = self.situations[channel][0]
+        return name, probability >= self.limits.situation * self.channels[channel]
+
+
+def _learned_emergency(
+    rules: RouteResult, view: _LearnedView, everyday: str | None, kaart: Meldkaart
+) -> RouteResult:
+    situation = kaart.situation(view.emergencies[0])
+    alternatives = [c for c in (everyday, *situation.alternatives) if c and c != "112"]
+    return RouteResult(
+        channel="112",
+        situation=situation.id,
+        alternatives=tuple(dict.fromkeys(alternatives)),
+        emergency=True,
+        confidence=round(view.danger, 2),
+        language=rules.language,
+        danger=f"learned:{situation.id}",
+        decided_by=LEARNED,
+    )
+
+
+def _learned_report(
+    rules: RouteResult, view: _LearnedView, kaart: Meldkaart, second: str | None
+) -> RouteResult:
+    channel = view.best_channel
+    assert channel is not None
+    name, sure = view.situation(channel)
+    situation = kaart.situation(name)
+    extra = [second or view.runner_up] if (second or view.runner_up) else []
+    alternatives = [c for c in (*situation.alternatives, *extra) if c and c != channel]
+    return RouteResult(
+        channel=channel,
+        situation=situation.id,
+        alternatives=tuple(dict.fromkeys(alternatives))[:3],
+        emergency=False,
+        confidence=round(view.best_probability, 2),
+        language=rules.language,
+        decided_by=LEARNED,
+        situation_named=sure,
+    )
+
+
+def load_learned(folder: Path, kaart: Meldkaart) -> LearnedModel | None:
+    """The learned model in FOLDER, or None (logged once) when there is none that fits."""
+    try:
+        model = LearnedModel.load(folder)
+    except ModelError as error:
+        log.warning("learned routing layer off: %s", error)
+        return None
+    unknown = [c for c in model.classes if c != "none" and c not in kaart.situations]
+    if unknown:
+        log.warning(
+            "learned routing layer off: the model names situations the meldkaart lacks (%s); "
+            "run `meldwijzer train`",
+            ", ".join(unknown[:5]),
+        )
+        return None
+    return model
 
 
 def _rivals(
