@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from bot.areas import AreaDirectory
 from bot.config import Settings
-from bot.routing import Router, default_router
+from bot.routing import RouteResult, Router, default_router
 from bot.stats import Stats
 from bot.storage import Database
 
@@ -20,9 +23,22 @@ class Services:
     db: Database
     stats: Stats
     areas: AreaDirectory
+    # Routing is CPU work (rules, n-grams, the sentence encoder): it runs on these threads, so
+    # the event loop every chat shares keeps answering while a long message is routed.
+    routing_pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(
+            max_workers=os.cpu_count() or 2, thread_name_prefix="route"
+        )
+    )
+
+    async def route(self, text: str) -> RouteResult:
+        """Route TEXT off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.routing_pool, self.router.route, text)
 
     async def close(self) -> None:
-        """Close the database."""
+        """Close the database and the routing threads."""
+        self.routing_pool.shutdown(wait=False, cancel_futures=True)
         await self.db.close()
 
 

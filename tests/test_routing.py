@@ -100,7 +100,9 @@ def test_json_contract_keys_and_types(router: Router) -> None:
         "emergency",
         "confidence",
         "language",
+        "decided_by",
     ]
+    assert data["decided_by"] in {"rules", "learned", "both"}
     assert isinstance(data["alternatives"], list)
     assert isinstance(data["confidence"], float)
 

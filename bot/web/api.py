@@ -127,7 +127,7 @@ class Api:
             result = answer_option(router, ask.situation)
             lang = ask.lang or "nl"
         else:
-            result = router.route(ask.text or "")
+            result = await self.services.route(ask.text or "")
             lang = ask.lang or normalise_language(result.language)
         card = build_card(result, router.meldkaart, lang)
         counted = None

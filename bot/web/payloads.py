@@ -38,6 +38,9 @@ class RouteAnswer:
     emergency: bool = field(metadata={"doc": "true: call 112 now"})
     confidence: float
     language: str = field(metadata={"doc": "the language the text was written in"})
+    decided_by: str = field(
+        metadata={"doc": "what decided the answer: rules, learned (the model) or both (agreed)"}
+    )
     card: AnswerCard = field(metadata={"doc": "the answer, with every channel's details"})
     text: str = field(metadata={"doc": "the card as plain text, to paste into an e-mail"})
 

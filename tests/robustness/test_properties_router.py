@@ -24,7 +24,9 @@ from bot.textnorm import MAX_CHARS, normalise
 from .conftest import FRAGMENTS, PROPERTY, any_text, repeated, scaling
 
 LANGUAGES = ("nl", "en", "de", "fr")
-JSON_KEYS = {"channel", "situation", "alternatives", "emergency", "confidence", "language"}
+JSON_KEYS = {
+    "channel", "situation", "alternatives", "emergency", "confidence", "language", "decided_by"
+}
 
 
 @cache
