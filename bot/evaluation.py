@@ -78,7 +78,9 @@ class Report:
     def deciders(self, expected: str, got: str) -> dict[str, int]:
         """How often each part of the router decided one confusion."""
         return {
-            d: n for (e, g, d), n in sorted(self.confusion_deciders.items()) if (e, g) == (expected, got)
+            d: n
+            for (e, g, d), n in sorted(self.confusion_deciders.items())
+            if (e, g) == (expected, got)
         }
 
 

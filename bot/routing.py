@@ -44,7 +44,6 @@ CLOSE = 0.8  # second-best channel at 80 % of the best: show both
 ANONYMOUS_FLOOR = 2.5  # the wish to stay anonymous must rest on a real key word
 
 
-
 @dataclass(frozen=True)
 class Limits:
     """How the learned layer joins the rules; probabilities are the model's, summed per channel.
@@ -58,6 +57,10 @@ class Limits:
     margin: float = 0.50  # ... and this much more than the rules' channel gets
     situation: float = 0.50  # the situation's share of its channel's probability, to name it
     info: float = 0.60  # a greeting or question the rules did not see
+    # Not shipped (None): an *unsure* rules 112 (a crime word, no time cue) with a learned danger
+    # below this would put the everyday channel first and 112 second. The issue makes a rules
+    # 112 final; bench/learned_cv.py measures what this would change.
+    settle_unsure: float | None = None
 
 
 RULES, LEARNED, BOTH = "rules", "learned", "both"
@@ -139,9 +142,7 @@ class Router:
         self.learned = learned
 
     @classmethod
-    def load(
-        cls, folder: Path = ROUTING_RULES_DIR, models: Path | None = MODELS_DIR
-    ) -> Router:
+    def load(cls, folder: Path = ROUTING_RULES_DIR, models: Path | None = MODELS_DIR) -> Router:
         """Load and validate the meldkaart in FOLDER, build the index, learn the place names,
         and load the learned model in MODELS (None: rules only)."""
         kaart = load_meldkaart(folder)
@@ -150,7 +151,9 @@ class Router:
     def route(self, text: str) -> RouteResult:
         """Route one message: the rules, then the learned layer combined with them."""
         rules = self.route_by_rules(text)
-        if self.learned is None or rules.emergency or not normalise(text):
+        if self.learned is None or not normalise(text):
+            return rules
+        if rules.emergency and self.limits.settle_unsure is None:
             return rules  # a rules 112 is final: the model is not asked
         return combine(rules, self.learned.predict(text), self.meldkaart, self.limits)
 
@@ -318,9 +321,14 @@ def combine(
     rules: RouteResult, prediction: Prediction, kaart: Meldkaart, limits: Limits = Limits()
 ) -> RouteResult:
     """The rules' answer joined with the learned layer's (policy: 112 can be added, not removed)."""
-    if rules.emergency:
-        return replace(rules, decided_by=RULES)
     view = _LearnedView(prediction, kaart, limits)
+    if rules.emergency:
+        settle = limits.settle_unsure
+        unsure = rules.confidence < 1.0 and settle is not None
+        if unsure and view.danger < (settle or 0.0) and view.best_channel is not None:
+            settled = _learned_report(rules, view, kaart, second="112")
+            return replace(settled, decided_by=BOTH)
+        return replace(rules, decided_by=RULES)
     if view.danger >= limits.danger:
         everyday = rules.channel or view.best_channel
         return _learned_emergency(rules, view, everyday, kaart)

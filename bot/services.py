@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from bot.areas import AreaDirectory
 from bot.config import Settings
-from bot.routing import RouteResult, Router, default_router
+from bot.routing import Router, RouteResult, default_router
 from bot.stats import Stats
 from bot.storage import Database
 

@@ -65,9 +65,7 @@ def load(files: Iterable[Path], kaart: Meldkaart) -> list[Example]:
     return examples
 
 
-def _example(
-    file: str, item: object, kaart: Meldkaart, problems: list[Problem]
-) -> Example | None:
+def _example(file: str, item: object, kaart: Meldkaart, problems: list[Problem]) -> Example | None:
     line = item.line if isinstance(item, LineDict) else 0
     if not isinstance(item, LineDict):
         problems.append(Problem(file, line, "each item must be a mapping with text, lang, ..."))

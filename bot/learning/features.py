@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 import numpy as np
 
@@ -28,7 +29,7 @@ def ngrams(text: str) -> Counter[str]:
             for start in range(len(padded) - n + 1):
                 found["c:" + padded[start : start + n]] += 1
         found["w:" + token] += 1
-    for first, second in zip(tokens, tokens[1:], strict=False):
+    for first, second in pairwise(tokens):
         found[f"b:{first} {second}"] += 1
     return found
 

@@ -79,12 +79,14 @@ class LearnedModel:
         self._ngram = ngram
 
     @classmethod
-    def load(cls, folder: Path = MODELS_DIR, encoder: Encoder | None | str = "auto") -> LearnedModel:
+    def load(
+        cls, folder: Path = MODELS_DIR, encoder: Encoder | str | None = "auto"
+    ) -> LearnedModel:
         """Load the model files in FOLDER; ENCODER "auto" loads the one it was trained with."""
         arrays, manifest = read_model(folder)
-        if encoder == "auto":
-            encoder = load_encoder(str(manifest.get("encoder", "")))
-        return cls.from_arrays(arrays, manifest, encoder, str(folder / MODEL_FILE))
+        chosen = load_encoder(str(manifest.get("encoder", ""))) if encoder == "auto" else encoder
+        assert not isinstance(chosen, str)
+        return cls.from_arrays(arrays, manifest, chosen, str(folder / MODEL_FILE))
 
     @classmethod
     def from_arrays(
@@ -117,9 +119,7 @@ class LearnedModel:
         logits = self._logits(text)
         order = np.argsort(-logits, kind="stable")
         probabilities = _softmax(logits)
-        return Prediction(
-            {self.classes[i]: float(probabilities[i]) for i in order}, self.features
-        )
+        return Prediction({self.classes[i]: float(probabilities[i]) for i in order}, self.features)
 
     def explain(self, text: str, cls_name: str, top: int = 6) -> list[Contribution]:
         """The n-grams that pushed TEXT most towards CLS_NAME."""
@@ -164,7 +164,9 @@ def write_model(folder: Path, arrays: dict[str, np.ndarray], manifest: dict[str,
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(arrays):
             member = io.BytesIO()
-            np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            np.lib.format.write_array(
+                member, np.ascontiguousarray(arrays[name]), allow_pickle=False
+            )
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, member.getvalue())
