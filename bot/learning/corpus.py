@@ -102,13 +102,17 @@ def _example(file: str, item: object, kaart: Meldkaart, problems: list[Problem])
     assert isinstance(text, str) and isinstance(lang, str) and isinstance(situation, str)
     assert isinstance(expect, list) and isinstance(emergency, bool)
     channels = tuple(str(c) for c in expect)
-    own = kaart.situations[situation].channel if situation != NOT_A_REPORT else None
+    entry = kaart.situations.get(situation)
+    own = entry.channel if entry else None
+    # The situation's own channel or one of its alternatives (a wish to stay anonymous sends
+    # a crime to Meld Misdaad Anoniem alone: policy rule 3).
+    fitting = {own, *entry.alternatives} if entry else set()
     if emergency != (own == "112"):
         fail("emergency", f"'emergency: {str(emergency).lower()}' does not fit {situation!r}")
     elif own is None and channels:
         fail("expect", f"{situation!r} is not a report: 'expect' must be []")
-    elif own is not None and own not in channels:
-        fail("expect", f"'expect' must include {situation!r}'s channel {own!r}")
+    elif own is not None and not fitting & set(channels):
+        fail("expect", f"'expect' must include {situation!r}'s channel {own!r} or an alternative")
     if len(problems) > before:
         return None
     return Example(text, lang, situation, channels, emergency, file, item.line)
