@@ -111,15 +111,16 @@ def build_card(
     secondary = tuple(
         channel_block(kaart.channel(c), lang) for c in result.alternatives if c in kaart.channels
     )
+    # Sure of the channel but not of the situation: name the channel only, no wrong situation.
     common = {
-        "title": situation.title.get(lang),
+        "title": situation.title.get(lang) if result.situation_named else None,
         "primary": primary,
         "secondary": secondary,
         "situation": situation.id,
     }
     if result.emergency:
         return _card("emergency", lang, **common)
-    if situation.followup and ask_followup:
+    if situation.followup and ask_followup and result.situation_named:
         options = tuple(Option(o.label.get(lang), o.situation) for o in situation.followup.options)
         return _card(
             "followup",
@@ -147,7 +148,8 @@ def _primary(
     situation: Situation, result: RouteResult, kaart: Meldkaart, lang: str
 ) -> ChannelBlock:
     channel_id = result.channel or situation.channel or "112"
-    return channel_block(kaart.channel(channel_id), lang, why=situation.why.get(lang))
+    why = situation.why.get(lang) if result.situation_named else None
+    return channel_block(kaart.channel(channel_id), lang, why=why)
 
 
 def _card(kind: str, lang: str, **fields: object) -> AnswerCard:

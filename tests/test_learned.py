@@ -335,3 +335,13 @@ def test_training_on_a_slice_gives_the_same_bytes_twice(tmp_path: Path) -> None:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     model = LearnedModel.load(tmp_path / "a", encoder=None)
     assert set(model.classes) == {e.situation for e in slice_}
+
+
+def test_a_card_without_a_sure_situation_names_the_channel_only() -> None:
+    from bot.answers import build_card
+
+    unknown = RouteResult(None, None, (), False, 0.0, "nl")
+    split = prediction(fietsdiefstal=0.3, diefstal_aangifte=0.3, inbraak_achteraf=0.3)
+    card = build_card(combine(unknown, split, kaart()), kaart(), "nl")
+    assert card.primary is not None and card.primary.channel_id == "politie"
+    assert card.title is None and card.primary.why is None
