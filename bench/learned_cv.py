@@ -20,12 +20,14 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from bot import danger as danger_check  # noqa: E402
 from bot.learning import train  # noqa: E402
 from bot.learning.corpus import Example, corpus_files  # noqa: E402
 from bot.learning.corpus import load as load_corpus  # noqa: E402
 from bot.learning.encoder import load_encoder  # noqa: E402
 from bot.learning.model import LearnedModel, Prediction  # noqa: E402
 from bot.routing import Limits, Router, RouteResult, combine  # noqa: E402
+from bot.textnorm import normalise  # noqa: E402
 
 
 class MemoEncoder:
@@ -114,6 +116,10 @@ def main() -> None:
                 ngram[i] = without.predict(example.text)
         print(f"fold {k + 1}/{args.folds} done ({time.perf_counter() - started:.0f} s)", flush=True)
     rules = [router.route_by_rules(e.text) for e in examples]
+    over = [
+        danger_check.tempered(normalise(e.text), router.meldkaart.danger, r.language)
+        for e, r in zip(examples, rules, strict=True)
+    ]
 
     def scored(results: list[str | None]) -> Score:
         score = Score()
@@ -123,8 +129,8 @@ def main() -> None:
 
     def combined(limits: Limits, predictions: list[Prediction | None]) -> list[RouteResult]:
         return [
-            combine(r, p, router.meldkaart, limits) if p else r
-            for r, p in zip(rules, predictions, strict=True)
+            combine(r, p, router.meldkaart, limits, o) if p else r
+            for r, p, o in zip(rules, predictions, over, strict=True)
         ]
 
     print(f"\n{len(examples)} corpus messages, {args.folds}-fold out-of-fold predictions")

@@ -117,3 +117,15 @@ def happening_now(
     if _any(rules.calm_cues, text, lang) or _any(rules.past_cues, text, lang):
         return False
     return _any(rules.now_cues, text, lang) or (weak and _any(rules.weak_now_cues, text, lang))
+
+
+def tempered(normalised: str, rules: DangerRules, lang: str = "nl") -> bool:
+    """The text gives a reason against acute danger: it says it is over, past or habitual
+    ("nu is het rustig", "gisteren", "soms", "ik maak me zorgen") with no strong now-cue, or
+    a guard names a false friend (an animal, "de lamp brandt niet")."""
+    text = f" {normalised} "
+    if _any(rules.calm_cues, text, lang):
+        return True
+    if any(kind.guard is not None and kind.guard.search(text) for kind in rules.kinds):
+        return True
+    return _any(rules.past_cues, text, lang) and not _any(rules.now_cues, text, lang)

@@ -52,9 +52,10 @@ class Limits:
     """
 
     danger: float = 0.40  # the emergency classes together: 112 first, the everyday channel second
+    danger_over: float = 0.90  # the same where the rules see a reason against acute danger
     abstain: float = 0.45  # where the rules do not guess, the learned channel needs this much
-    overrule: float = 0.80  # to overrule the rules' channel ...
-    margin: float = 0.50  # ... and this much more than the rules' channel gets
+    overrule: float = 0.50  # to overrule the rules' channel ...
+    margin: float = 0.20  # ... and this much more than the rules' channel gets
     situation: float = 0.50  # the situation's share of its channel's probability, to name it
     info: float = 0.60  # a greeting or question the rules did not see
     # Not shipped (None): an *unsure* rules 112 (a crime word, no time cue) with a learned danger
@@ -155,7 +156,9 @@ class Router:
             return rules
         if rules.emergency and self.limits.settle_unsure is None:
             return rules  # a rules 112 is final: the model is not asked
-        return combine(rules, self.learned.predict(text), self.meldkaart, self.limits)
+        norm = normalise(text)
+        tempered = danger_check.tempered(norm, self.meldkaart.danger, rules.language)
+        return combine(rules, self.learned.predict(text), self.meldkaart, self.limits, tempered)
 
     def route_by_rules(self, text: str) -> RouteResult:
         """Route one message by the meldkaart's rules alone."""
@@ -318,9 +321,17 @@ class Router:
 
 
 def combine(
-    rules: RouteResult, prediction: Prediction, kaart: Meldkaart, limits: Limits = Limits()
+    rules: RouteResult,
+    prediction: Prediction,
+    kaart: Meldkaart,
+    limits: Limits = Limits(),
+    tempered: bool = False,
 ) -> RouteResult:
-    """The rules' answer joined with the learned layer's (policy: 112 can be added, not removed)."""
+    """The rules' answer joined with the learned layer's (policy: 112 can be added, not removed).
+
+    TEMPERED: the rules see a reason against acute danger (a calm, past or habitual cue, or a
+    false friend); the model then needs
+    far more to add 112 (policy rule 1: 112 unless the text clearly puts it in the past)."""
     view = _LearnedView(prediction, kaart, limits)
     if rules.emergency:
         settle = limits.settle_unsure
@@ -329,7 +340,7 @@ def combine(
             settled = _learned_report(rules, view, kaart, second="112")
             return replace(settled, decided_by=BOTH)
         return replace(rules, decided_by=RULES)
-    if view.danger >= limits.danger:
+    if view.danger >= (limits.danger_over if tempered else limits.danger):
         everyday = rules.channel or view.best_channel
         return _learned_emergency(rules, view, everyday, kaart)
     if rules.channel is None:
@@ -343,6 +354,9 @@ def combine(
     mine = view.channels.get(rules.channel, 0.0)
     if (
         view.best_channel is not None
+        # a joint case the rules already know (THOR or politie; anonymous or not): their order
+        # follows the policy's finer rules, so the model does not reorder it
+        and view.best_channel not in rules.alternatives
         and view.best_probability >= limits.overrule
         and view.best_probability - mine >= limits.margin
     ):

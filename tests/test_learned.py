@@ -120,7 +120,7 @@ def test_agreement_is_both_and_keeps_the_rules_answer() -> None:
 
 def test_the_model_overrules_the_rules_only_when_clearly_more_confident() -> None:
     base = rules("er staan vuilniszakken naast de container")
-    unsure = combine(base, prediction(fietsdiefstal=0.6, afval_bijplaatsing=0.3), kaart())
+    unsure = combine(base, prediction(fietsdiefstal=0.45, afval_bijplaatsing=0.4), kaart())
     assert unsure.channel == "melddesk" and unsure.decided_by == RULES
     sure = combine(base, prediction(fietsdiefstal=0.95), kaart())
     assert sure.channel == "politie" and sure.decided_by == LEARNED
@@ -345,3 +345,22 @@ def test_a_card_without_a_sure_situation_names_the_channel_only() -> None:
     card = build_card(combine(unknown, split, kaart()), kaart(), "nl")
     assert card.primary is not None and card.primary.channel_id == "politie"
     assert card.title is None and card.primary.why is None
+
+
+def test_an_encoder_that_fails_on_one_message_falls_back_to_ngrams(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Broken:
+        name, dim = "broken", 512
+
+        def encode(self, texts: list[str]) -> object:
+            raise RuntimeError("boom")
+
+    model = LearnedModel.load(MODELS_DIR, encoder=Broken())  # type: ignore[arg-type]
+    with caplog.at_level(logging.WARNING):
+        assert Router(kaart(), learned=model).route("man met mes").channel == "112"
+    assert "n-grams used" in caplog.text and "man met mes" not in caplog.text
+
+
+def test_a_lone_surrogate_is_routed() -> None:
+    assert shipped().route("\ud800 er is brand").channel == "112"

@@ -47,8 +47,10 @@ class UseEncoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One L2-normalised row per text (texts cut at MAX_CHARS)."""
+        # Lone surrogates are valid JSON and Telegram text but cannot be UTF-8 encoded.
+        cleaned = [t[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8") or " " for t in texts]
         with self._lock:
-            vectors = self._use.encode([t[:MAX_CHARS] or " " for t in texts])
+            vectors = self._use.encode(cleaned)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
 

@@ -136,11 +136,24 @@ class LearnedModel:
 
     def _logits(self, text: str) -> np.ndarray:
         columns, values = self.vocabulary.transform(text)
-        linear = self._full if self.encoder else self._ngram
+        vector = self._sentence_vector(text)
+        linear = self._ngram if vector is None else self._full
         logits = linear.bias + values @ linear.ngram[columns].astype(np.float32)
-        if self.encoder is not None and linear.dense is not None:
-            logits += self.encoder.encode([text])[0] @ linear.dense
+        if vector is not None and linear.dense is not None:
+            logits += vector @ linear.dense
         return np.asarray(logits, np.float32)
+
+    def _sentence_vector(self, text: str) -> np.ndarray | None:
+        """The encoder's vector, or None (the n-gram model answers) if it fails on TEXT."""
+        if self.encoder is None:
+            return None
+        try:
+            return self.encoder.encode([text])[0]
+        except Exception as error:  # an optional package's bug must not lose an answer
+            log.warning(
+                "sentence encoder failed on a message (%s); n-grams used", type(error).__name__
+            )
+            return None
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

@@ -82,9 +82,11 @@ def test_text_beyond_the_limit_is_ignored(tail: str) -> None:
 
 
 # Separators that add no words: emoji, markup symbols, right-to-left marks, control characters.
+# No letters in any script: the learned layer's sentence encoder reads Arabic too ("هناك حريق" is
+# "there is a fire"), so a fragment the rules' normalisation drops is not noise to it.
 _DECORATION = st.lists(
     st.sampled_from(
-        [f for f in FRAGMENTS if not any(c.isalnum() for c in normalise(f))]
+        [f for f in FRAGMENTS if not any(c.isalnum() for c in f)]
         + [" ", "  ", "!", "?!", "...", "*", "<>", "\n"]
     ),
     min_size=1,
