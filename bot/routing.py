@@ -341,7 +341,9 @@ def combine(
             return replace(settled, decided_by=BOTH)
         return replace(rules, decided_by=RULES)
     if view.danger >= (limits.danger_over if tempered else limits.danger):
-        everyday = rules.channel or view.best_channel
+        # The everyday channel second: the rules' one, unless the model all but rules it out.
+        plausible = rules.channel and view.channels.get(rules.channel, 0.0) >= 0.05
+        everyday = rules.channel if plausible else view.best_channel
         return _learned_emergency(rules, view, everyday, kaart)
     if rules.channel is None:
         if view.best_channel is not None and view.best_probability >= limits.abstain:
@@ -399,7 +401,7 @@ def _learned_emergency(
     rules: RouteResult, view: _LearnedView, everyday: str | None, kaart: Meldkaart
 ) -> RouteResult:
     situation = kaart.situation(view.emergencies[0])
-    alternatives = [c for c in (everyday, *situation.alternatives) if c and c != "112"]
+    alternatives = [c for c in (*situation.alternatives, everyday) if c and c != "112"]
     return RouteResult(
         channel="112",
         situation=situation.id,
