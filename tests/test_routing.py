@@ -122,7 +122,8 @@ def test_labelled_sets_meet_the_targets(router: Router, labelled_set: Path) -> N
 
 def test_unseen_set_stays_at_least_as_good_as_measured(router: Router) -> None:
     report = evaluate(router, load_cases(UNSEEN))
-    assert report.emergency_recall() >= 0.82
+    # the figures measured once with the learned layer (docs/routing.md): a floor, not a target
+    assert report.emergency_recall() >= 0.97
     assert report.over_triage_rate() <= 0.04
     assert report.non_reports_112 == 0
-    assert report.top1() >= 0.85
+    assert report.top1() >= 0.91
