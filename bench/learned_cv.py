@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from bot import danger as danger_check  # noqa: E402
+from bot.evaluation import Case, Report  # noqa: E402
 from bot.learning import train  # noqa: E402
 from bot.learning.corpus import Example, corpus_files  # noqa: E402
 from bot.learning.corpus import load as load_corpus  # noqa: E402
@@ -47,32 +48,23 @@ class MemoEncoder:
         return np.vstack([self.memo[t] for t in texts])
 
 
-@dataclass
-class Score:
-    right: int = 0
-    total: int = 0
-    emergencies: int = 0
-    caught: int = 0
-    calm: int = 0
-    over: int = 0
+def case_of(example: Example) -> Case:
+    """A corpus example as an evaluation case."""
+    return Case(example.text, example.lang, example.expect, example.emergency, example.line)
 
-    def add(self, example: Example, channel: str | None) -> None:
-        self.total += 1
-        self.right += (channel in example.expect) if example.expect else channel is None
-        if example.emergency:
-            self.emergencies += 1
-            self.caught += channel == "112"
-        elif "112" not in example.expect:
-            self.calm += 1
-            self.over += channel == "112"
 
-    def line(self, name: str) -> str:
-        return (
-            f"{name:<34} top-1 {self.right / self.total:6.1%}  "
-            f"recall {self.caught / max(1, self.emergencies):6.1%} "
-            f"({self.caught}/{self.emergencies})  "
-            f"over-triage {self.over / max(1, self.calm):5.1%} ({self.over}/{self.calm})"
-        )
+def line(report: Report, name: str) -> str:
+    """One row of figures."""
+    return (
+        f"{name:<38} top-1 {report.top1():6.1%}  recall {report.emergency_recall():6.1%} "
+        f"({report.emergencies_caught}/{report.emergencies})  over-triage "
+        f"{report.over_triage_rate():5.1%} ({report.over_triage}/{report.non_emergencies})"
+    )
+
+
+def answer(channel: str | None) -> RouteResult:
+    """A bare answer for a model judged alone."""
+    return RouteResult(channel, None, (), channel == "112", 0.0, "nl", decided_by="learned")
 
 
 def learned_channel(prediction: Prediction, router: Router) -> str | None:
@@ -121,11 +113,11 @@ def main() -> None:
         for e, r in zip(examples, rules, strict=True)
     ]
 
-    def scored(results: list[str | None]) -> Score:
-        score = Score()
-        for example, channel in zip(examples, results, strict=True):
-            score.add(example, channel)
-        return score
+    def scored(results: list[RouteResult]) -> Report:
+        report = Report()
+        for example, result in zip(examples, results, strict=True):
+            report.add(case_of(example), result)
+        return report
 
     def combined(limits: Limits, predictions: list[Prediction | None]) -> list[RouteResult]:
         return [
@@ -134,19 +126,19 @@ def main() -> None:
         ]
 
     print(f"\n{len(examples)} corpus messages, {args.folds}-fold out-of-fold predictions")
-    print(scored([r.channel for r in rules]).line("rules alone"))
-    print(scored([learned_channel(p, router) for p in ngram if p]).line("n-gram model alone"))
-    print(scored([learned_channel(p, router) for p in full if p]).line("n-grams + encoder alone"))
-    print(scored([r.channel for r in combined(Limits(), ngram)]).line("rules + n-gram model"))
+    print(line(scored(rules), "rules alone"))
+    print(line(scored([answer(learned_channel(p, router)) for p in ngram if p]), "n-grams alone"))
+    print(line(scored([answer(learned_channel(p, router)) for p in full if p]), "full alone"))
+    print(line(scored(combined(Limits(), ngram)), "rules + n-gram model"))
     results = combined(Limits(), full)
-    print(scored([r.channel for r in results]).line("rules + full model (shipped)"))
+    print(line(scored(results), "rules + full model (shipped)"))
     settled = combined(replace(Limits(), settle_unsure=0.10), full)
-    print(scored([r.channel for r in settled]).line("  same, unsure rules 112 settled <0.10"))
-    by: dict[str, Score] = {}
+    print(line(scored(settled), "  same, unsure rules 112 settled <0.10"))
+    by: dict[str, Report] = {}
     for example, result in zip(examples, results, strict=True):
-        by.setdefault(result.decided_by, Score()).add(example, result.channel)
-    for decider, score in sorted(by.items()):
-        print(score.line(f"  decided by {decider} ({score.total})"))
+        by.setdefault(result.decided_by, Report()).add(case_of(example), result)
+    for decider, report in sorted(by.items()):
+        print(line(report, f"  decided by {decider} ({report.total})"))
     if args.grid:
         print("\ngrid (full model):")
         base = Limits()
@@ -154,8 +146,8 @@ def main() -> None:
             for overrule in (0.6, 0.7, 0.8, 0.9):
                 for abstain in (0.3, 0.45):
                     limits = replace(base, danger=danger, overrule=overrule, abstain=abstain)
-                    line = scored([r.channel for r in combined(limits, full)])
-                    print(line.line(f"danger {danger} overrule {overrule} abstain {abstain}"))
+                    name = f"danger {danger} overrule {overrule} abstain {abstain}"
+                    print(line(scored(combined(limits, full)), name))
 
 
 if __name__ == "__main__":

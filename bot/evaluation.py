@@ -75,6 +75,43 @@ class Report:
             ],
         }
 
+    def add(self, case: Case, result: RouteResult) -> None:
+        """Count one routed case."""
+        got = result.channel or "(none)"
+        self.total += 1
+        if case.expect:
+            ok = got in case.expect
+            first = case.expect[0]
+            right_total = self.per_channel.setdefault(first, [0, 0])
+            right_total[1] += 1
+            if ok:
+                right_total[0] += 1
+        else:
+            ok = result.channel is None
+            self.non_reports += 1
+            if result.channel is None:
+                self.non_reports_abstained += 1
+            elif result.channel == "112":
+                self.non_reports_112 += 1
+            else:
+                self.non_reports_routed += 1
+        right_total = self.decided.setdefault(result.decided_by, [0, 0])
+        right_total[1] += 1
+        if ok:
+            self.correct += 1
+            right_total[0] += 1
+        else:
+            expected = case.expect[0] if case.expect else "(none)"
+            self.confusions[(expected, got)] += 1
+            self.confusion_deciders[(expected, got, result.decided_by)] += 1
+            self.misses.append((case, result))
+        if case.emergency:
+            self.emergencies += 1
+            self.emergencies_caught += result.channel == "112"
+        elif "112" not in case.expect:
+            self.non_emergencies += 1
+            self.over_triage += result.channel == "112"
+
     def deciders(self, expected: str, got: str) -> dict[str, int]:
         """How often each part of the router decided one confusion."""
         return {
@@ -117,41 +154,7 @@ def evaluate(router: Router, cases: list[Case]) -> Report:
     """Route every case and count."""
     report = Report()
     for case in cases:
-        result = router.route(case.text)
-        got = result.channel or "(none)"
-        report.total += 1
-        if case.expect:
-            ok = got in case.expect
-            first = case.expect[0]
-            right_total = report.per_channel.setdefault(first, [0, 0])
-            right_total[1] += 1
-            if ok:
-                right_total[0] += 1
-        else:
-            ok = result.channel is None
-            report.non_reports += 1
-            if result.channel is None:
-                report.non_reports_abstained += 1
-            elif result.channel == "112":
-                report.non_reports_112 += 1
-            else:
-                report.non_reports_routed += 1
-        right_total = report.decided.setdefault(result.decided_by, [0, 0])
-        right_total[1] += 1
-        if ok:
-            report.correct += 1
-            right_total[0] += 1
-        else:
-            expected = case.expect[0] if case.expect else "(none)"
-            report.confusions[(expected, got)] += 1
-            report.confusion_deciders[(expected, got, result.decided_by)] += 1
-            report.misses.append((case, result))
-        if case.emergency:
-            report.emergencies += 1
-            report.emergencies_caught += result.channel == "112"
-        elif "112" not in case.expect:
-            report.non_emergencies += 1
-            report.over_triage += result.channel == "112"
+        report.add(case, router.route(case.text))
     return report
 
 
