@@ -16,6 +16,7 @@ from bot import __version__
 from bot.yamlfile import DataError
 
 if TYPE_CHECKING:
+    from bot.meldkaart import Meldkaart
     from bot.routing import Router
 
 EXIT_OK = 0
@@ -148,6 +149,37 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"knowledge ok: {len(knowledge.areas)} areas, {len(knowledge.buurten)} buurten, "
         f"{len(knowledge.postcodes)} postcodes"
     )
+    return _validate_corpus(kaart)
+
+
+def _validate_corpus(kaart: Meldkaart) -> int:
+    """Check the routing corpus (a source checkout's corpus/) and whether models/ was built
+    from it: a new situation needs corpus messages and `meldwijzer train`."""
+    from bot.learning.corpus import corpus_files, fingerprint
+    from bot.learning.corpus import load as load_corpus
+    from bot.learning.model import ModelError, read_model
+    from bot.paths import CORPUS_DIR, MODELS_DIR
+
+    files = corpus_files(CORPUS_DIR / "train")
+    if not files:
+        return EXIT_OK  # an installed package carries no corpus
+    examples = load_corpus(files, kaart)
+    held_out = load_corpus(corpus_files(CORPUS_DIR / "untouched"), kaart)
+    seen = {e.text.strip().lower() for e in examples}
+    shared = sum(e.text.strip().lower() in seen for e in held_out)
+    print(
+        f"corpus ok: {len(examples)} training messages in {len(files)} files; untouched slice "
+        f"{len(held_out)} messages, {shared} of them the same as a training message"
+    )
+    try:
+        _, manifest = read_model(MODELS_DIR)
+    except ModelError as error:
+        print(f"model: {error}")
+        return EXIT_USAGE
+    if manifest.get("corpus_sha256") != fingerprint(corpus_files(CORPUS_DIR / "train")):
+        print(f"model: {MODELS_DIR} is older than corpus/train; run `meldwijzer train`")
+        return EXIT_USAGE
+    print("model ok: trained on corpus/train as it is")
     return EXIT_OK
 
 
