@@ -45,7 +45,11 @@ def webhook_secret(settings: Settings) -> str:
 def secret_matches(settings: Settings, header: str | None) -> bool:
     """True when a webhook call carries the configured secret (constant-time comparison)."""
     secret = settings.webhook_secret
-    return bool(secret and header) and hmac.compare_digest(str(header), str(secret))
+    if not (secret and header):
+        return False
+    # Bytes: compare_digest refuses non-ASCII text, and a header may carry any byte (latin-1).
+    given = header.encode("utf-8", "replace")
+    return hmac.compare_digest(given, secret.encode("utf-8", "replace"))
 
 
 async def start(app: AnyApp, settings: Settings, *, serve_webhook: bool = True) -> None:

@@ -378,6 +378,9 @@ async def test_the_webhook_refuses_a_wrong_or_missing_secret(webhook_bot: Any) -
         {"Authorization": f"Bearer {SECRET}"},
         [("X-Telegram-Bot-Api-Secret-Token", "wrong"),
          ("X-Telegram-Bot-Api-Secret-Token", SECRET)],
+        # non-ASCII secrets: a 403 like any wrong one (was a 500 and an ERROR line)
+        [("X-Telegram-Bot-Api-Secret-Token", "g\xe9heim".encode("latin-1"))],  # type: ignore[list-item]
+        [("X-Telegram-Bot-Api-Secret-Token", SECRET.encode() + "é".encode())],  # type: ignore[list-item]
     ]
     for headers in wrong:
         update = admin_update(api, f"/staff_toevoegen {RESIDENT} noord-oost")
