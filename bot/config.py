@@ -39,6 +39,23 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}: '{raw}' is not a whole number") from exc
 
 
+def _db_path(raw: str) -> Path:
+    """MELDWIJZER_DB: a path to the SQLite file, or sqlite:///PATH (SQLAlchemy's form: three
+    slashes for a relative path, four for an absolute one); any other URL is refused."""
+    if not raw:
+        return Path("meldwijzer.sqlite3")
+    if raw.startswith("sqlite:///"):
+        return Path(raw.removeprefix("sqlite:///"))
+    scheme, sep, _ = raw.partition("://")
+    if sep and scheme.replace("+", "").isalnum():
+        # Only the scheme is repeated: the rest may hold a password.
+        raise ConfigError(
+            f"MELDWIJZER_DB: a {scheme}:// address cannot be used here; only SQLite is "
+            "supported: give a file path (or sqlite:///PATH)"
+        )
+    return Path(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     """The runtime settings of every door (bot, web service, CLI)."""
@@ -71,7 +88,7 @@ class Settings:
             telegram_api_url=env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
             webhook_url=env.get("WEBHOOK_URL", "").strip() or None,
             webhook_secret=env.get("WEBHOOK_SECRET", "").strip() or None,
-            db_path=Path(env.get("MELDWIJZER_DB", "").strip() or "meldwijzer.sqlite3"),
+            db_path=_db_path(env.get("MELDWIJZER_DB", "").strip()),
             admins=_int_set(env.get("MELDWIJZER_ADMINS", ""), "MELDWIJZER_ADMINS"),
             host=env.get("HOST", "").strip() or "127.0.0.1",
             port=_int(env, "PORT", 8080),

@@ -169,3 +169,22 @@ def test_meldwijzer_run_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
     assert "Meldwijzer on http://127.0.0.1" in err
     for word in ("Jansen", "Hoogbrugstraat", "vuilniszakken"):
         assert word not in err and word not in out
+
+
+@pytest.mark.parametrize(
+    "value", ["postgresql://meldwijzer:geheim@db:5432/meldwijzer", "mysql+pymysql://u:geheim@h/d"]
+)
+def test_a_database_url_is_refused_without_showing_the_password(value: str) -> None:
+    with pytest.raises(ConfigError, match="only SQLite") as error:
+        Settings.from_env({"MELDWIJZER_DB": value})
+    assert "geheim" not in str(error.value) and "db:5432" not in str(error.value)
+
+
+def test_sqlite_urls_and_plain_paths_are_files() -> None:
+    assert Settings.from_env({"MELDWIJZER_DB": "sqlite:///data/m.sqlite3"}).db_path == Path(
+        "data/m.sqlite3"
+    )
+    assert Settings.from_env({"MELDWIJZER_DB": "sqlite:////srv/m.sqlite3"}).db_path == Path(
+        "/srv/m.sqlite3"
+    )
+    assert Settings.from_env({"MELDWIJZER_DB": "data/m.sqlite3"}).db_path == Path("data/m.sqlite3")
