@@ -62,6 +62,17 @@ async def test_a_thumb_is_counted_apart(telegram: Any) -> None:
     assert kinds == {("helpful", "afval-bijplaatsing", 1), ("question", "afval-bijplaatsing", 1)}
 
 
+async def test_a_double_tapped_thumb_counts_once_and_is_answered_quietly(telegram: Any) -> None:
+    replies = await telegram.send(RUBBISH, lang="en")
+    data = replies.button("👍")["callback_data"]
+    answer = {**replies.messages[0], "message_id": 9001}  # both presses under the same answer
+    await telegram.click(data, on=answer, lang="en")
+    again = await telegram.click(data, on=answer, lang="en")
+    kinds = {(r["kind"], r["situation"], r["count"]) for r in await counters(telegram)}
+    assert kinds == {("helpful", "afval-bijplaatsing", 1), ("question", "afval-bijplaatsing", 1)}
+    assert again.messages == [] and not again.of("editMessageReplyMarkup")
+
+
 async def seed(telegram: Any, area: str, times: int, situation: str = "afval-bijplaatsing") -> None:
     for _ in range(times):
         await telegram.services.stats.record(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -312,14 +313,40 @@ async def feedback(update: Update, context: Context) -> None:
         await query.answer(t("telegram.button_unknown", lang), show_alert=True)
         return
     situation = None if parsed.value == "-" else parsed.value
+    message = query.message
+    if message is not None and not _first_feedback(context, message.chat.id, message.message_id):
+        await query.answer()  # a double tap: counted once, answered quietly
+        return
     try:
         await context.services.stats.feedback(situation, parsed.flag, door=DOOR)
     except (StorageError, ValueError) as exc:
         log.warning("counting feedback failed: %s", type(exc).__name__)
     await query.answer(t("telegram.feedback_thanks", lang))
-    message = query.message
     if isinstance(message, Message) and message.reply_markup is not None:
-        await query.edit_message_reply_markup(without_feedback(message.reply_markup))
+        try:
+            await query.edit_message_reply_markup(without_feedback(message.reply_markup))
+        except BadRequest as exc:  # the buttons already went with an earlier press
+            if "not modified" not in str(exc).lower():
+                raise
+
+
+FEEDBACK_SEEN = "feedback_seen"
+FEEDBACK_MEMORY = 10_000  # answers remembered; an older one pressed again counts again
+
+
+def _first_feedback(context: Context, chat_id: int, message_id: int) -> bool:
+    """True the first time an answer's feedback is pressed (a bounded memory, never stored;
+    the key is a hash, so no chat id is kept in it)."""
+    seen: OrderedDict[int, None] = context.application.bot_data.setdefault(
+        FEEDBACK_SEEN, OrderedDict()
+    )
+    key = hash((chat_id, message_id))
+    if key in seen:
+        return False
+    seen[key] = None
+    if len(seen) > FEEDBACK_MEMORY:
+        seen.popitem(last=False)
+    return True
 
 
 async def choose_language(update: Update, context: Context) -> None:
