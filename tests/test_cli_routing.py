@@ -125,3 +125,22 @@ def test_console_chat_answers_like_the_bot(monkeypatch: pytest.MonkeyPatch) -> N
     assert "Doen de jongeren ook iets bedreigends" in text
     assert "Het gaat om: Jongeren die intimideren" in text  # option 2 picked
     assert "Zuid-Oost" in text  # 6229 -> area card
+
+
+def test_validate_refuses_a_model_older_than_the_corpus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from bot import paths
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(paths.CORPUS_DIR / "train", corpus / "train")
+    with (corpus / "train" / "extra.yaml").open("w", encoding="utf-8") as extra:
+        extra.write(
+            '- text: "hondenpoep voor de deur van de bieb"\n  lang: nl\n'
+            "  situation: hondenpoep\n  expect: [melddesk]\n  emergency: false\n"
+        )
+    monkeypatch.setattr(paths, "CORPUS_DIR", corpus)
+    assert main(["validate"]) == 2
+    assert "older than corpus/train" in capsys.readouterr().out
