@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bot import danger as danger_check
 from bot.learning.corpus import Example, corpus_files
 from bot.learning.corpus import load as load_corpus
+from bot.learning.features import Vocabulary
 from bot.learning.model import Contribution
 from bot.routing import Router, RouteResult
-from bot.textnorm import detect_language, normalise, words
 
 
 @dataclass(frozen=True)
@@ -33,8 +32,6 @@ def explain(router: Router, text: str, corpus: Path | None = None, top: int = 5)
     """Route TEXT and say why; CORPUS (a folder) adds the nearest training phrasings."""
     result = router.route(text)
     rules = router.route_by_rules(text)
-    norm = normalise(text)
-    found = danger_check.check(norm, router.meldkaart.danger, detect_language(words(norm)))
     scores = router.rule_scores(text)[:top]
     learned: list[tuple[str, float]] = []
     strongest: list[Contribution] = []
@@ -50,7 +47,7 @@ def explain(router: Router, text: str, corpus: Path | None = None, top: int = 5)
     return Explanation(
         result,
         rules,
-        found.kind if found else None,
+        rules.danger,
         scores,
         learned,
         model.features if model else None,
@@ -60,12 +57,9 @@ def explain(router: Router, text: str, corpus: Path | None = None, top: int = 5)
 
 
 def _nearest(
-    vocabulary: object, text: str, examples: list[Example], top: int
+    vocabulary: Vocabulary, text: str, examples: list[Example], top: int
 ) -> list[tuple[float, Example]]:
     """The examples whose n-gram vectors are closest to TEXT's (cosine)."""
-    from bot.learning.features import Vocabulary
-
-    assert isinstance(vocabulary, Vocabulary)
     columns, values = vocabulary.transform(text)
     query = dict(zip(columns.tolist(), values.tolist(), strict=True))
     similarities = []

@@ -152,11 +152,11 @@ class Router:
     def route(self, text: str) -> RouteResult:
         """Route one message: the rules, then the learned layer combined with them."""
         rules = self.route_by_rules(text)
-        if self.learned is None or not normalise(text):
+        norm = normalise(text)
+        if self.learned is None or not norm:
             return rules
         if rules.emergency and self.limits.settle_unsure is None:
             return rules  # a rules 112 is final: the model is not asked
-        norm = normalise(text)
         tempered = danger_check.tempered(norm, self.meldkaart.danger, rules.language)
         return combine(rules, self.learned.predict(text), self.meldkaart, self.limits, tempered)
 
@@ -330,8 +330,8 @@ def combine(
     """The rules' answer joined with the learned layer's (policy: 112 can be added, not removed).
 
     TEMPERED: the rules see a reason against acute danger (a calm, past or habitual cue, or a
-    false friend); the model then needs
-    far more to add 112 (policy rule 1: 112 unless the text clearly puts it in the past)."""
+    false friend); the model then needs far more to add 112 (policy rule 1: 112 unless the
+    text clearly puts it in the past)."""
     view = _LearnedView(prediction, kaart, limits)
     if rules.emergency:
         settle = limits.settle_unsure
@@ -375,7 +375,6 @@ class _LearnedView:
         self.danger = 0.0
         self.emergencies: list[str] = []
         self.situations: dict[str | None, list[tuple[str, float]]] = defaultdict(list)
-        self.info: str | None = None
         for name, probability in prediction.probabilities.items():
             situation = kaart.situations.get(name)
             channel = situation.channel if situation else None
@@ -385,8 +384,9 @@ class _LearnedView:
                 continue
             self.channels[channel] += probability
             self.situations[channel].append((name, probability))
-            if channel is None and self.info is None and situation is not None:
-                self.info = name if probability >= limits.info else None
+        # the likeliest info entry (greeting, question), "none" aside, if likely enough
+        infos = [(n, p) for n, p in self.situations[None] if n in kaart.situations]
+        self.info = infos[0][0] if infos and infos[0][1] >= limits.info else None
         ranked = sorted(self.channels.items(), key=lambda kv: -kv[1])
         self.best_channel, self.best_probability = ranked[0] if ranked else (None, 0.0)
         self.runner_up = next((c for c, _ in ranked[1:] if c is not None), None)
@@ -421,8 +421,8 @@ def _learned_report(
     assert channel is not None
     name, sure = view.situation(channel)
     situation = kaart.situation(name)
-    extra = [second or view.runner_up] if (second or view.runner_up) else []
-    alternatives = [c for c in (*situation.alternatives, *extra) if c and c != channel]
+    extra = second or view.runner_up
+    alternatives = [c for c in (*situation.alternatives, extra) if c and c != channel]
     return RouteResult(
         channel=channel,
         situation=situation.id,
