@@ -25,7 +25,13 @@ from .conftest import FRAGMENTS, PROPERTY, any_text, repeated, scaling
 
 LANGUAGES = ("nl", "en", "de", "fr")
 JSON_KEYS = {
-    "channel", "situation", "alternatives", "emergency", "confidence", "language", "decided_by"
+    "channel",
+    "situation",
+    "alternatives",
+    "emergency",
+    "confidence",
+    "language",
+    "decided_by",
 }
 
 
