@@ -112,7 +112,13 @@ CHATTER = {
 }
 POSTCODES = ["6222", "6224", "6221 AB", "6229 AB", "6211 LE 12", "6212", "6226", "1011 AB"]
 PLACES = [
-    "Malberg", "Wyckerpoort", "Wittevrouwenveld", "Ceramique", "st pieter", "Heer", *POSTCODES
+    "Malberg",
+    "Wyckerpoort",
+    "Wittevrouwenveld",
+    "Ceramique",
+    "st pieter",
+    "Heer",
+    *POSTCODES,
 ]
 COMMANDS = ["/start", "/help", "/privacy"]
 
@@ -462,8 +468,10 @@ async def soak(
             f"soak: {users} residents for {seconds:.0f} s, a resident acts every {think:g} s on "
             f"average (about {users / think:.0f} updates/s), seed {seed}"
         )
-        print(f"{'time':>6}  {'sent':>6}  {'answers/s':>9}  {'p50 ms':>7}  {'p99 ms':>7}  "
-              f"{'lost':>4}  {'refused':>7}  {'RSS MB':>7}")
+        print(
+            f"{'time':>6}  {'sent':>6}  {'answers/s':>9}  {'p50 ms':>7}  {'p99 ms':>7}  "
+            f"{'lost':>4}  {'refused':>7}  {'RSS MB':>7}"
+        )
         order = {"users": users, "seconds": seconds, "think": think, "warmup": warmup, "seed": seed}
         await server.order({"soak": order})
         began, cpu = time.monotonic(), cpu_seconds()
@@ -479,9 +487,12 @@ async def soak(
         while (elapsed := time.monotonic() - began) < seconds:
             await asyncio.sleep(min(every, seconds - elapsed))
             w = await server.order({"progress": True})
-            print(f"{time.monotonic() - began:5.0f}s  {w['sent']:6d}  {w['answers_per_s']:9.1f}  "
-                  f"{w['p50_ms']:7.1f}  {w['p99_ms']:7.1f}  {w['lost']:4d}  {w['rejected']:7d}  "
-                  f"{settled_rss_mb():7.1f}", flush=True)
+            print(
+                f"{time.monotonic() - began:5.0f}s  {w['sent']:6d}  {w['answers_per_s']:9.1f}  "
+                f"{w['p50_ms']:7.1f}  {w['p99_ms']:7.1f}  {w['lost']:4d}  {w['rejected']:7d}  "
+                f"{settled_rss_mb():7.1f}",
+                flush=True,
+            )
         await marker
         result = await server.order({"result": True}, timeout=REPLY_TIMEOUT + 60)
         cpu_ms = (cpu_seconds() - cpu) * 1000 / max(1, int(result["answered"]))
@@ -492,13 +503,28 @@ async def soak(
             _print_growth(tracemalloc.take_snapshot())
             tracemalloc.stop()
     logging.getLogger().removeHandler(tally)
-    _report(result, failures, tally, cpu_ms, warmup,
-            (rss_start, warm["rss"], rss_end, raw_end), (int(warm["kept"]), kept_end), kept_what)
+    _report(
+        result,
+        failures,
+        tally,
+        cpu_ms,
+        warmup,
+        (rss_start, warm["rss"], rss_end, raw_end),
+        (int(warm["kept"]), kept_end),
+        kept_what,
+    )
 
 
-def _report(result: dict[str, Any], failures: Counter[str], tally: Tally, cpu_ms: float,
-            warmup: float, rss: tuple[float, float, float, float], kept: tuple[int, int],
-            kept_what: str) -> None:
+def _report(
+    result: dict[str, Any],
+    failures: Counter[str],
+    tally: Tally,
+    cpu_ms: float,
+    warmup: float,
+    rss: tuple[float, float, float, float],
+    kept: tuple[int, int],
+    kept_what: str,
+) -> None:
     rss_start, rss_warm, rss_end, raw_end = rss
     sent, answered = int(result["sent"]), int(result["answered"])
     errors = int(result["lost"]) + int(result["rejected"]) + sum(failures.values())
@@ -511,19 +537,25 @@ def _report(result: dict[str, Any], failures: Counter[str], tally: Tally, cpu_ms
     print(f"updates sent    {sent:9,d}   ({_kinds(result['kinds'].items())})")
     print(f"answered        {answered:9,d}   ({100 * answered / max(1, sent):.2f} %)")
     print(f"answers/s       {result['answers_per_s']:9.1f}")
-    print(f"p50 latency     {result['p50_ms']:9.1f} ms (update -> first reply, "
-          f"after a {warmup:.0f} s warm-up)")
+    print(
+        f"p50 latency     {result['p50_ms']:9.1f} ms (update -> first reply, "
+        f"after a {warmup:.0f} s warm-up)"
+    )
     print(f"p99 latency     {result['p99_ms']:9.1f} ms")
     print(f"max latency     {result['max_ms']:9.1f} ms")
-    print(f"errors          {errors:9d}   (not answered within {REPLY_TIMEOUT:.0f} s "
-          f"{result['lost']}, refused by the Bot API {result['rejected']}, "
-          f"bot errors {sum(failures.values())}{_listed(failures)})")
+    print(
+        f"errors          {errors:9d}   (not answered within {REPLY_TIMEOUT:.0f} s "
+        f"{result['lost']}, refused by the Bot API {result['rejected']}, "
+        f"bot errors {sum(failures.values())}{_listed(failures)})"
+    )
     print(f"warnings logged {warnings:9d}{_listed(tally.by_logger)}")
     print(f"CPU / update    {cpu_ms:9.2f} ms (the bot's process, all threads)")
     print(f"RSS start       {rss_start:9.1f} MB (settled; the bot ready, before the load)")
     print(f"RSS warmed up   {rss_warm:9.1f} MB (after {warmup:.0f} s)")
-    print(f"RSS end         {rss_end:9.1f} MB ({growth:+.1f} MB since the warm-up; "
-          f"{raw_end:.1f} MB before gc and malloc_trim)")
+    print(
+        f"RSS end         {rss_end:9.1f} MB ({growth:+.1f} MB since the warm-up; "
+        f"{raw_end:.1f} MB before gc and malloc_trim)"
+    )
     print(f"  kept per chat {kept_growth:+9.1f} MB by design, bounded ({kept_what})")
     print(f"  unexplained   {unexplained:+9.1f} MB")
     verdict = (
@@ -563,15 +595,23 @@ def main() -> None:
     )
     parser.add_argument("--users", type=int, default=1000, help="residents (default 1000)")
     parser.add_argument("--seconds", type=float, default=600.0, help="length (default 600)")
-    parser.add_argument("--think", type=float, default=10.0,
-                        help="mean seconds between a resident's actions (default 10)")
-    parser.add_argument("--every", type=float, default=60.0,
-                        help="seconds between progress lines (default 60)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=10.0,
+        help="mean seconds between a resident's actions (default 10)",
+    )
+    parser.add_argument(
+        "--every", type=float, default=60.0, help="seconds between progress lines (default 60)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed of the residents")
     parser.add_argument("--quick", action="store_true", help="a ~30 s smoke run")
-    parser.add_argument("--trace", action="store_true",
-                        help="after the warm-up, trace allocations and print where memory grew "
-                        "(slower; the RSS figures then include tracemalloc's own)")
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="after the warm-up, trace allocations and print where memory grew "
+        "(slower; the RSS figures then include tracemalloc's own)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the child
     args = parser.parse_args()
     if args.serve:

@@ -254,9 +254,7 @@ class AreaDirectory:
             if result.in_maastricht:
                 return Where(pc4=pc4, area=result.area)
         words = normalise(text[:4096]).replace("'", "").split()
-        windows = (
-            "".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)
-        )
+        windows = ("".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1))
         areas = {self._names[w].area for w in windows if w in self._names and self._names[w].buurt}
         return Where(pc4=None, area=areas.pop() if len(areas) == 1 else None)
 

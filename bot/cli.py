@@ -358,8 +358,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     for month in cut:
-        print(f"meldwijzer: {month} is kept only as a whole month and lies partly outside "
-              "--from/--to: left out", file=sys.stderr)
+        print(
+            f"meldwijzer: {month} is kept only as a whole month and lies partly outside "
+            "--from/--to: left out",
+            file=sys.stderr,
+        )
     rows, total = report.count_rows(by, counts, k)
     if args.format == "json":
         _print_json(rows)
@@ -444,7 +447,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", help="meldkaart folder (default: the packaged routing_rules/)")
     p.add_argument("--learned", default="on", help=LEARNED_HELP)
     p.add_argument(
-        "--explain", action="store_true",
+        "--explain",
+        action="store_true",
         help="show the rule matches, the learned layer's strongest n-grams and nearest phrasings",
     )
     p.set_defaults(func=cmd_route)
@@ -461,7 +465,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", help="corpus folder (default: corpus/train)")
     p.add_argument("--out", help="model folder (default: the packaged models/)")
     p.add_argument(
-        "--check", action="store_true",
+        "--check",
+        action="store_true",
         help="only check that the model in --out was trained on this corpus",
     )
     p.set_defaults(func=cmd_train)
@@ -500,7 +505,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD")
     p.add_argument("--area", help="area id, or 'unknown'")
     p.add_argument(
-        "--by", default="area,theme",
+        "--by",
+        default="area,theme",
         help="comma-separated grouping fields: date, month, weekday, hour, hour_of_week, area, "
         "pc4, situation, theme, channel, emergency, language, door, kind (adds 👍/👎 counts)",
     )

@@ -65,8 +65,20 @@ def _weekday_words() -> dict[str, int]:
         for width in ("wide", "abbreviated"):
             for number, name in get_day_names(width, locale=locale).items():
                 words[str(name).lower().rstrip(".")] = number
-    words.update({"din": 1, "woe": 2, "don": 3, "vrij": 4, "zat": 5, "zon": 6, "tues": 1,
-                  "weds": 2, "thur": 3, "thurs": 3})
+    words.update(
+        {
+            "din": 1,
+            "woe": 2,
+            "don": 3,
+            "vrij": 4,
+            "zat": 5,
+            "zon": 6,
+            "tues": 1,
+            "weds": 2,
+            "thur": 3,
+            "thurs": 3,
+        }
+    )
     return words
 
 
@@ -91,9 +103,12 @@ def normalise(text: str) -> str:
 # -- dates ------------------------------------------------------------------------------------
 
 _RELATIVE = {
-    "vandaag": 0, "today": 0,
-    "morgen": 1, "tomorrow": 1,
-    "overmorgen": 2, "day after tomorrow": 2,
+    "vandaag": 0,
+    "today": 0,
+    "morgen": 1,
+    "tomorrow": 1,
+    "overmorgen": 2,
+    "day after tomorrow": 2,
 }
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NUMERIC = re.compile(r"^(\d{1,2})[-/.](\d{1,2})(?:[-/.](\d{4}|\d{2}))?$")
@@ -114,7 +129,9 @@ def parse_date(text: str, today: date) -> date:
     found = _parse_plain_date(rest, today, text)
     if weekday is not None and found.weekday() != weekday:
         raise InputError(
-            "spreekuren.err.weekday_mismatch", date=found, weekday=Weekday(weekday),
+            "spreekuren.err.weekday_mismatch",
+            date=found,
+            weekday=Weekday(weekday),
             actual=Weekday(found.weekday()),
         )
     return found
@@ -237,11 +254,28 @@ def _hhmm(value: time) -> str:
 # -- repeat rules -----------------------------------------------------------------------------
 
 _ORDINALS = {
-    "eerste": 1, "1e": 1, "1ste": 1, "first": 1, "1st": 1,
-    "tweede": 2, "2e": 2, "2de": 2, "second": 2, "2nd": 2,
-    "derde": 3, "3e": 3, "3de": 3, "third": 3, "3rd": 3,
-    "vierde": 4, "4e": 4, "4de": 4, "fourth": 4, "4th": 4,
-    "laatste": -1, "last": -1,
+    "eerste": 1,
+    "1e": 1,
+    "1ste": 1,
+    "first": 1,
+    "1st": 1,
+    "tweede": 2,
+    "2e": 2,
+    "2de": 2,
+    "second": 2,
+    "2nd": 2,
+    "derde": 3,
+    "3e": 3,
+    "3de": 3,
+    "third": 3,
+    "3rd": 3,
+    "vierde": 4,
+    "4e": 4,
+    "4de": 4,
+    "fourth": 4,
+    "4th": 4,
+    "laatste": -1,
+    "last": -1,
 }
 _EVERY = re.compile(
     r"^(?:elke|iedere|every|each|wekelijks op|weekly on)\s+(?:week op\s+|week on\s+)?"

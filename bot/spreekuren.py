@@ -47,11 +47,24 @@ UID_DOMAIN = "meldwijzer-maastricht"
 
 _LOCALES = {"nl": "nl_NL", "en": "en_GB"}
 _FIELDS = {
-    "wanneer": "when", "datum": "when", "dag": "when", "when": "when", "date": "when",
-    "tijd": "times", "tijden": "times", "time": "times", "times": "times",
-    "plek": "place", "plaats": "place", "locatie": "place", "place": "place",
+    "wanneer": "when",
+    "datum": "when",
+    "dag": "when",
+    "when": "when",
+    "date": "when",
+    "tijd": "times",
+    "tijden": "times",
+    "time": "times",
+    "times": "times",
+    "plek": "place",
+    "plaats": "place",
+    "locatie": "place",
+    "place": "place",
     "location": "place",
-    "notitie": "note", "toelichting": "note", "opmerking": "note", "note": "note",
+    "notitie": "note",
+    "toelichting": "note",
+    "opmerking": "note",
+    "note": "note",
 }
 EDIT_FIELDS: tuple[str, ...] = ("when", "times", "place", "note")
 
@@ -140,11 +153,17 @@ class Spreekuur:
             cancelled = self.cancelled or day in self.cancelled_days
             found.append(
                 Occurrence(
-                    spreekuur_id=self.id, area=self.area, day=day,
-                    starts_at=local(day, self.times.start), ends_at=local(day, self.times.end),
-                    place=self.place, note=self.note, cancelled=cancelled,
+                    spreekuur_id=self.id,
+                    area=self.area,
+                    day=day,
+                    starts_at=local(day, self.times.start),
+                    ends_at=local(day, self.times.end),
+                    place=self.place,
+                    note=self.note,
+                    cancelled=cancelled,
                     recurrence=self.schedule.recurrence,
-                    sequence=self.revision + (1 if cancelled else 0), updated_at=self.updated_at,
+                    sequence=self.revision + (1 if cancelled else 0),
+                    updated_at=self.updated_at,
                 )
             )
         return found
@@ -214,8 +233,11 @@ def parse_line(text: str, today: date) -> Draft:
         raise SpreekuurError("spreekuren.err.date_missing")
     place_text, _, note_text = rest[end:].partition("|")
     return Draft(
-        area=area, schedule=parse_schedule(when, today), times=times,
-        place=parse_place(place_text), note=parse_note(note_text),
+        area=area,
+        schedule=parse_schedule(when, today),
+        times=times,
+        place=parse_place(place_text),
+        note=parse_note(note_text),
     )
 
 
@@ -247,17 +269,22 @@ def validate(draft: Draft, now: datetime, move_first: bool = True) -> Draft:
     past dates stay in the calendar feed.
     """
     if draft.area not in known_areas():
-        raise SpreekuurError("spreekuren.err.area_unknown", area=draft.area,
-                             areas=", ".join(area_ids()))
+        raise SpreekuurError(
+            "spreekuren.err.area_unknown", area=draft.area, areas=", ".join(area_ids())
+        )
     if draft.times.end <= draft.times.start:
-        raise SpreekuurError("spreekuren.err.end_before_start", start=_hhmm(draft.times.start),
-                             end=_hhmm(draft.times.end))
+        raise SpreekuurError(
+            "spreekuren.err.end_before_start",
+            start=_hhmm(draft.times.start),
+            end=_hhmm(draft.times.end),
+        )
     parse_place(draft.place)
     clean_text(draft.note, MAX_NOTE, "spreekuren.err.note_too_long")
     coming = [d for d in draft.schedule.dates() if local(d, draft.times.start) > now]
     if not coming:
-        raise SpreekuurError("spreekuren.err.past", date=draft.schedule.first,
-                             start=_hhmm(draft.times.start))
+        raise SpreekuurError(
+            "spreekuren.err.past", date=draft.schedule.first, start=_hhmm(draft.times.start)
+        )
     if move_first and draft.schedule.recurrence is not None and coming[0] != draft.schedule.first:
         return replace(draft, schedule=replace(draft.schedule, first=coming[0]))
     return draft
@@ -300,15 +327,20 @@ async def _load(fetch: Fetch, where: str, params: Sequence[Any]) -> list[Spreeku
 def _spreekuur(row: aiosqlite.Row, cancelled_days: frozenset[date]) -> Spreekuur:
     rule = row["rule"]
     return Spreekuur(
-        id=row["id"], area=row["area"],
+        id=row["id"],
+        area=row["area"],
         schedule=Schedule(
             date.fromisoformat(row["first_date"]),
             Recurrence.from_rule(rule) if rule else None,
             date.fromisoformat(row["until_date"]) if row["until_date"] else None,
         ),
         times=TimeRange(time.fromisoformat(row["start_time"]), time.fromisoformat(row["end_time"])),
-        place=row["place"], note=row["note"], cancelled=row["cancelled_at"] is not None,
-        cancelled_days=cancelled_days, revision=row["revision"], created_by=row["created_by"],
+        place=row["place"],
+        note=row["note"],
+        cancelled=row["cancelled_at"] is not None,
+        cancelled_days=cancelled_days,
+        revision=row["revision"],
+        created_by=row["created_by"],
         updated_at=datetime.fromisoformat(row["updated_at"]),
     )
 
@@ -320,7 +352,9 @@ async def get(db: Database, spreekuur_id: int) -> Spreekuur | None:
 
 
 async def current(
-    db: Database, now: datetime, areas: Iterable[str] | None = None,
+    db: Database,
+    now: datetime,
+    areas: Iterable[str] | None = None,
 ) -> list[Spreekuur]:
     """Every spreekuur with a date still to come (cancelled ones too), for staff overviews."""
     today = today_in_maastricht(now)
@@ -337,11 +371,15 @@ def _same_place(a: str, b: str) -> bool:
 
 
 async def _check_overlap(
-    conn: aiosqlite.Connection, draft: Draft, today: date, exclude: int | None = None,
+    conn: aiosqlite.Connection,
+    draft: Draft,
+    today: date,
+    exclude: int | None = None,
 ) -> None:
     """Refuse a draft that overlaps another live spreekuur of the same area and place."""
     others = await _load(
-        _on(conn), "area = ? AND cancelled_at IS NULL AND COALESCE(until_date, first_date) >= ?",
+        _on(conn),
+        "area = ? AND cancelled_at IS NULL AND COALESCE(until_date, first_date) >= ?",
         (draft.area, today.isoformat()),
     )
     wanted = {d for d in draft.schedule.dates() if d >= today}
@@ -353,8 +391,12 @@ async def _check_overlap(
         clash = sorted(wanted & (set(other.schedule.dates()) - other.cancelled_days))
         if clash:
             raise SpreekuurError(
-                "spreekuren.err.overlap", id=other.id, date=clash[0], place=other.place,
-                start=_hhmm(other.times.start), end=_hhmm(other.times.end),
+                "spreekuren.err.overlap",
+                id=other.id,
+                date=clash[0],
+                place=other.place,
+                start=_hhmm(other.times.start),
+                end=_hhmm(other.times.end),
             )
 
 
@@ -362,16 +404,20 @@ def _fields(draft: Draft) -> dict[str, object]:
     recurrence = draft.schedule.recurrence
     until = draft.schedule.until
     return {
-        "area": draft.area, "first_date": draft.schedule.first.isoformat(),
-        "start_time": _hhmm(draft.times.start), "end_time": _hhmm(draft.times.end),
-        "place": draft.place, "note": draft.note,
+        "area": draft.area,
+        "first_date": draft.schedule.first.isoformat(),
+        "start_time": _hhmm(draft.times.start),
+        "end_time": _hhmm(draft.times.end),
+        "place": draft.place,
+        "note": draft.note,
         "rule": recurrence.rule if recurrence else None,
         "until_date": until.isoformat() if until else None,
     }
 
 
-async def publish(db: Database, staff: StaffDirectory, actor: int, draft: Draft,
-                  now: datetime) -> Spreekuur:
+async def publish(
+    db: Database, staff: StaffDirectory, actor: int, draft: Draft, now: datetime
+) -> Spreekuur:
     """Store a new spreekuur for ACTOR, who must be staff for its area; audited, atomic."""
     await staff.require_area(actor, draft.area, "spreekuur.create", now)
     draft = validate(draft, now)
@@ -386,15 +432,17 @@ async def publish(db: Database, staff: StaffDirectory, actor: int, draft: Draft,
             {**fields, "by": actor, "at": stamp(now)},
         )
         new_id = cursor.lastrowid
-        await write_audit(conn, actor, "spreekuur.create", now, area=draft.area, target=new_id,
-                          detail=fields)
+        await write_audit(
+            conn, actor, "spreekuur.create", now, area=draft.area, target=new_id, detail=fields
+        )
     stored = await get(db, int(new_id or 0))
     assert stored is not None
     return stored
 
 
-async def _editable(db: Database, staff: StaffDirectory, actor: int, spreekuur_id: int,
-                    action: str, now: datetime) -> Spreekuur:
+async def _editable(
+    db: Database, staff: StaffDirectory, actor: int, spreekuur_id: int, action: str, now: datetime
+) -> Spreekuur:
     """The spreekuur ACTOR may change, or an audited refusal / a friendly error."""
     await staff.require_staff(actor, action, now)
     found = await get(db, spreekuur_id)
@@ -408,8 +456,15 @@ async def _editable(db: Database, staff: StaffDirectory, actor: int, spreekuur_i
     return found
 
 
-async def edit(db: Database, staff: StaffDirectory, actor: int, spreekuur_id: int, field: str,
-               value: str, now: datetime) -> Spreekuur:
+async def edit(
+    db: Database,
+    staff: StaffDirectory,
+    actor: int,
+    spreekuur_id: int,
+    field: str,
+    value: str,
+    now: datetime,
+) -> Spreekuur:
     """Change one field (when, times, place, note) of a spreekuur; the whole series follows."""
     found = await _editable(db, staff, actor, spreekuur_id, "spreekuur.edit", now)
     field = parse_field(field)
@@ -425,15 +480,22 @@ async def edit(db: Database, staff: StaffDirectory, actor: int, spreekuur_id: in
             {**after, "at": stamp(now), "id": found.id},
         )
         changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-        await write_audit(conn, actor, "spreekuur.edit", now, area=found.area, target=found.id,
-                          detail=changed)
+        await write_audit(
+            conn, actor, "spreekuur.edit", now, area=found.area, target=found.id, detail=changed
+        )
     stored = await get(db, found.id)
     assert stored is not None
     return stored
 
 
-async def cancel(db: Database, staff: StaffDirectory, actor: int, spreekuur_id: int,
-                 day: date | None, now: datetime) -> Spreekuur:
+async def cancel(
+    db: Database,
+    staff: StaffDirectory,
+    actor: int,
+    spreekuur_id: int,
+    day: date | None,
+    now: datetime,
+) -> Spreekuur:
     """Cancel one date of a spreekuur (the series stays), or with DAY None the whole of it."""
     found = await _editable(db, staff, actor, spreekuur_id, "spreekuur.cancel", now)
     if day is not None:
@@ -455,10 +517,16 @@ async def cancel(db: Database, staff: StaffDirectory, actor: int, spreekuur_id: 
                 "cancelled_at) VALUES (?, ?, ?, ?)",
                 (found.id, day.isoformat(), actor, stamp(now)),
             )
-            await conn.execute("UPDATE spreekuren SET updated_at = ? WHERE id = ?",
-                               (stamp(now), found.id))
+            await conn.execute(
+                "UPDATE spreekuren SET updated_at = ? WHERE id = ?", (stamp(now), found.id)
+            )
         await write_audit(
-            conn, actor, "spreekuur.cancel", now, area=found.area, target=found.id,
+            conn,
+            actor,
+            "spreekuur.cancel",
+            now,
+            area=found.area,
+            target=found.id,
             detail={"day": day.isoformat() if day else "all"},
         )
     stored = await get(db, found.id)
@@ -469,8 +537,12 @@ async def cancel(db: Database, staff: StaffDirectory, actor: int, spreekuur_id: 
 # -- what residents see -----------------------------------------------------------------------
 
 
-async def occurrences(db: Database, area: str | None, start: date, end: date | None = None,
-                      ) -> list[Occurrence]:
+async def occurrences(
+    db: Database,
+    area: str | None,
+    start: date,
+    end: date | None = None,
+) -> list[Occurrence]:
     """Every occurrence (cancelled ones marked) from START to END of AREA (None: every area)."""
     where, params = "COALESCE(until_date, first_date) >= ?", [start.isoformat()]
     if area is not None:
@@ -483,8 +555,9 @@ async def occurrences(db: Database, area: str | None, start: date, end: date | N
     return sorted(found, key=lambda o: (o.starts_at, o.area, o.place.casefold(), o.spreekuur_id))
 
 
-async def upcoming(db: Database, area: str | None, now: datetime,
-                   weeks: int = LISTING_WEEKS) -> list[Occurrence]:
+async def upcoming(
+    db: Database, area: str | None, now: datetime, weeks: int = LISTING_WEEKS
+) -> list[Occurrence]:
     """What residents see: the next WEEKS weeks, soonest first, and always the next planned one."""
     horizon = now + timedelta(weeks=weeks)
     every = [o for o in await occurrences(db, area, today_in_maastricht(now)) if o.ends_at > now]
@@ -517,15 +590,23 @@ def format_times(times: TimeRange, lang: str) -> str:
     """'14.00–15.30 uur' / '14:00–15:30'."""
     locale = _LOCALES.get(lang, "nl_NL")
     pattern = t("spreekuren.time_pattern", lang)
-    return t("spreekuren.times", lang, start=format_time(times.start, pattern, locale=locale),
-             end=format_time(times.end, pattern, locale=locale))
+    return t(
+        "spreekuren.times",
+        lang,
+        start=format_time(times.start, pattern, locale=locale),
+        end=format_time(times.end, pattern, locale=locale),
+    )
 
 
 def format_occurrence(occ: Occurrence, lang: str, today: date | None = None) -> str:
     """'dinsdag 3 december, 14.00–15.30 uur, Buurtcentrum Limmel (wijkagent en handhaver)'."""
-    line = t("spreekuren.line", lang, day=format_day(occ.day, lang, today),
-             times=format_times(TimeRange(occ.starts_at.time(), occ.ends_at.time()), lang),
-             place=occ.place)
+    line = t(
+        "spreekuren.line",
+        lang,
+        day=format_day(occ.day, lang, today),
+        times=format_times(TimeRange(occ.starts_at.time(), occ.ends_at.time()), lang),
+        place=occ.place,
+    )
     if occ.note:
         line = t("spreekuren.line_note", lang, line=line, note=occ.note)
     return t("spreekuren.line_cancelled", lang, line=line) if occ.cancelled else line
@@ -537,12 +618,17 @@ def describe(item: Spreekuur | Draft, lang: str, today: date | None = None) -> s
     if schedule.recurrence is None or schedule.until is None:
         when = format_day(schedule.first, lang, today)
     else:
-        when = t("spreekuren.series", lang, rule=schedule.recurrence.describe(lang),
-                 first=format_date_short(schedule.first, lang, today),
-                 until=format_date_short(schedule.until, lang, today),
-                 count=len(schedule.dates()))
-    text = t("spreekuren.line", lang, day=when, times=format_times(item.times, lang),
-             place=item.place)
+        when = t(
+            "spreekuren.series",
+            lang,
+            rule=schedule.recurrence.describe(lang),
+            first=format_date_short(schedule.first, lang, today),
+            until=format_date_short(schedule.until, lang, today),
+            count=len(schedule.dates()),
+        )
+    text = t(
+        "spreekuren.line", lang, day=when, times=format_times(item.times, lang), place=item.place
+    )
     text = t("spreekuren.describe", lang, area=area_name(item.area, lang), text=text)
     if item.note:
         text = t("spreekuren.line_note", lang, line=text, note=item.note)
@@ -575,13 +661,20 @@ def _phone(kaart: Meldkaart, channel_id: str) -> str:
     return phones[0].value if phones else ""
 
 
-def render_listing(area: str, items: Sequence[Occurrence], lang: str, now: datetime,
-                   contacts: TeamContacts, weeks: int = LISTING_WEEKS) -> str:
+def render_listing(
+    area: str,
+    items: Sequence[Occurrence],
+    lang: str,
+    now: datetime,
+    contacts: TeamContacts,
+    weeks: int = LISTING_WEEKS,
+) -> str:
     """The resident's answer: the list, or 'none planned' with how to reach the team."""
     name = area_name(area, lang)
     if not items:
-        return t("spreekuren.none", lang, area=name, gemeente=contacts.gemeente,
-                 politie=contacts.politie)
+        return t(
+            "spreekuren.none", lang, area=name, gemeente=contacts.gemeente, politie=contacts.politie
+        )
     today = today_in_maastricht(now)
     lines = [t("spreekuren.heading", lang, area=name)]
     horizon = now + timedelta(weeks=weeks)
@@ -590,18 +683,24 @@ def render_listing(area: str, items: Sequence[Occurrence], lang: str, now: datet
             lines.append(t("spreekuren.next_later", lang, weeks=weeks))
         lines.append("• " + format_occurrence(occ, lang, today))
     lines.append("")
-    lines.append(t("spreekuren.footer", lang, gemeente=contacts.gemeente,
-                   politie=contacts.politie))
+    lines.append(t("spreekuren.footer", lang, gemeente=contacts.gemeente, politie=contacts.politie))
     return "\n".join(lines)
 
 
 def occurrence_json(occ: Occurrence, lang: str = "nl") -> dict[str, object]:
     """One occurrence for the CLI and the HTTP API."""
     return {
-        "id": occ.spreekuur_id, "uid": occ.uid, "area": occ.area, "date": occ.day.isoformat(),
-        "start": occ.starts_at.isoformat(), "end": occ.ends_at.isoformat(), "place": occ.place,
-        "note": occ.note, "cancelled": occ.cancelled,
-        "recurring": occ.recurrence is not None, "text": format_occurrence(occ, lang),
+        "id": occ.spreekuur_id,
+        "uid": occ.uid,
+        "area": occ.area,
+        "date": occ.day.isoformat(),
+        "start": occ.starts_at.isoformat(),
+        "end": occ.ends_at.isoformat(),
+        "place": occ.place,
+        "note": occ.note,
+        "cancelled": occ.cancelled,
+        "recurring": occ.recurrence is not None,
+        "text": format_occurrence(occ, lang),
     }
 
 
@@ -617,8 +716,11 @@ async def ics_feed(db: Database, area: str | None, now: datetime, lang: str = "n
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    title = t("spreekuren.ics_name", lang, area=area_name(area, lang) if area else
-              t("spreekuren.all_areas", lang))
+    title = t(
+        "spreekuren.ics_name",
+        lang,
+        area=area_name(area, lang) if area else t("spreekuren.all_areas", lang),
+    )
     cal.add("x-wr-calname", title)
     cal.add("x-wr-timezone", str(TZ))
     found = await occurrences(db, area, start)

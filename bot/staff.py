@@ -87,8 +87,9 @@ def parse_area(text: str) -> str:
         raise InputError("spreekuren.err.area_missing", areas=", ".join(area_ids()))
     found = _area_labels().get(fold(text))
     if found is None:
-        raise InputError("spreekuren.err.area_unknown", area=text.strip(),
-                         areas=", ".join(area_ids()))
+        raise InputError(
+            "spreekuren.err.area_unknown", area=text.strip(), areas=", ".join(area_ids())
+        )
     return found
 
 
@@ -105,8 +106,14 @@ def parse_areas(text: str) -> tuple[str, ...]:
 
 
 async def write_audit(
-    conn: aiosqlite.Connection, actor: int | None, action: str, now: datetime, *,
-    allowed: bool = True, area: str | None = None, target: object = None,
+    conn: aiosqlite.Connection,
+    actor: int | None,
+    action: str,
+    now: datetime,
+    *,
+    allowed: bool = True,
+    area: str | None = None,
+    target: object = None,
     detail: dict[str, object] | None = None,
 ) -> None:
     """One audit line, written on CONN inside the caller's transaction."""
@@ -114,7 +121,11 @@ async def write_audit(
         "INSERT INTO audit_log (at, actor, action, allowed, area, target, detail) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
-            stamp(now), actor, action, int(allowed), area,
+            stamp(now),
+            actor,
+            action,
+            int(allowed),
+            area,
             None if target is None else str(target),
             json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
         ),
@@ -129,9 +140,14 @@ async def audit_log(db: Database, limit: int = 100, actor: int | None = None) ->
     )
     return [
         AuditEntry(
-            id=row["id"], at=datetime.fromisoformat(row["at"]), actor=row["actor"],
-            action=row["action"], allowed=bool(row["allowed"]), area=row["area"],
-            target=row["target"], detail=json.loads(row["detail"] or "{}"),
+            id=row["id"],
+            at=datetime.fromisoformat(row["at"]),
+            actor=row["actor"],
+            action=row["action"],
+            allowed=bool(row["allowed"]),
+            area=row["area"],
+            target=row["target"],
+            detail=json.loads(row["detail"] or "{}"),
         )
         for row in rows
     ]
@@ -176,13 +192,18 @@ class StaffDirectory:
         """May USER_ID use staff commands at all (admin, or staff with an area)?"""
         return bool(await self.areas_of(user_id))
 
-    async def refuse(self, actor: int, action: str, now: datetime, area: str | None = None,
-                     key: str = "spreekuren.err.not_staff") -> Refused:
+    async def refuse(
+        self,
+        actor: int,
+        action: str,
+        now: datetime,
+        area: str | None = None,
+        key: str = "spreekuren.err.not_staff",
+    ) -> Refused:
         """Audit a refused attempt (with the id only of staff) and return the error to raise."""
         known = self.is_admin(actor) or await self.member(actor) is not None
         async with self.db.transaction() as conn:
-            await write_audit(conn, actor if known else None, action, now, allowed=False,
-                              area=area)
+            await write_audit(conn, actor if known else None, action, now, allowed=False, area=area)
         return Refused(key, area=area or "")
 
     async def require_admin(self, actor: int, action: str, now: datetime) -> None:
@@ -204,7 +225,12 @@ class StaffDirectory:
             raise await self.refuse(actor, action, now, area, key="spreekuren.err.not_your_area")
 
     async def add(
-        self, actor: int, user_id: int, areas: Iterable[str], now: datetime, name: str = "",
+        self,
+        actor: int,
+        user_id: int,
+        areas: Iterable[str],
+        now: datetime,
+        name: str = "",
     ) -> StaffMember:
         """Add USER_ID as staff for AREAS (replacing their areas when already staff)."""
         await self.require_admin(actor, "staff.add", now)
@@ -233,7 +259,11 @@ class StaffDirectory:
                 [(user_id, area) for area in areas],
             )
             await write_audit(
-                conn, actor, "staff.add", now, target=user_id,
+                conn,
+                actor,
+                "staff.add",
+                now,
+                target=user_id,
                 detail={"areas": list(areas), "before": before.split(",") if before else None},
             )
         member = await self.member(user_id)
@@ -254,7 +284,9 @@ class StaffDirectory:
 def _member(row: aiosqlite.Row, areas: tuple[str, ...]) -> StaffMember:
     order = {area: index for index, area in enumerate(area_ids())}
     return StaffMember(
-        user_id=row["user_id"], name=row["name"],
+        user_id=row["user_id"],
+        name=row["name"],
         areas=tuple(sorted(areas, key=lambda a: order.get(a, len(order)))),
-        added_by=row["added_by"], added_at=datetime.fromisoformat(row["added_at"]),
+        added_by=row["added_by"],
+        added_at=datetime.fromisoformat(row["added_at"]),
     )

@@ -89,9 +89,7 @@ def parse_fields(text: str) -> tuple[str, ...]:
     fields = tuple(f.strip().lower() for f in text.split(",") if f.strip())
     unknown = [f for f in fields if f not in _FIELD_SQL]
     if unknown:
-        raise ValueError(
-            f"unknown field(s) {', '.join(unknown)}; choose from {', '.join(FIELDS)}"
-        )
+        raise ValueError(f"unknown field(s) {', '.join(unknown)}; choose from {', '.join(FIELDS)}")
     if len(set(fields)) != len(fields):
         raise ValueError(f"a field is named twice in '{text}'")
     return fields
@@ -204,7 +202,7 @@ class Figure:
 
     @property
     def label(self) -> str:
-        """"12", "<5" for a small cell, or "11–14" for a total that would uncover a hidden cell."""
+        """ "12", "<5" for a small cell, or "11–14" for a total that would uncover a hidden cell."""
         if self.exact is not None:
             return str(self.exact)
         if self.high < self.k:
@@ -382,12 +380,32 @@ class Stats:
             self._themes[situation] = found.theme if found else UNKNOWN
         return self._themes[situation]
 
-    async def _add(self, kind: str, *, situation: str, theme: str, channel: str, emergency: bool,
-                   language: str, door: str, area: str, pc4: str) -> None:
+    async def _add(
+        self,
+        kind: str,
+        *,
+        situation: str,
+        theme: str,
+        channel: str,
+        emergency: bool,
+        language: str,
+        door: str,
+        area: str,
+        pc4: str,
+    ) -> None:
         bucket = Bucket.of(self.clock())
         cell: Cell = (
-            bucket.day.isoformat(), bucket.hour_of_week, area, pc4, situation, theme, channel,
-            int(emergency), language, door, kind,
+            bucket.day.isoformat(),
+            bucket.hour_of_week,
+            area,
+            pc4,
+            situation,
+            theme,
+            channel,
+            int(emergency),
+            language,
+            door,
+            kind,
         )
         self._pending[cell] = self._pending.get(cell, 0) + 1
         self._schedule()
@@ -414,8 +432,9 @@ class Stats:
             except (StorageError, sqlite3.Error, ValueError) as exc:  # ValueError: db closed
                 self._keep(batch)
                 self._failing = True
-                log.warning("%d counters were not written (kept for the next try): %s",
-                            len(batch), exc)
+                log.warning(
+                    "%d counters were not written (kept for the next try): %s", len(batch), exc
+                )
                 return False
             self._failing = False
             return True

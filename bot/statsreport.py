@@ -188,8 +188,11 @@ async def build_overview(stats: Stats, period: Period, area: str, lang: str = "n
     pc4_counts = [c for c in pc4_counts if c.key[0] != UNKNOWN]
     pc4_figures = suppress([c.count for c in pc4_counts], k).cells
     hotspots = sorted(
-        (Item(str(c.key[0]), str(c.key[0]), f) for c, f in zip(pc4_counts, pc4_figures, strict=True)
-         if not f.hidden),
+        (
+            Item(str(c.key[0]), str(c.key[0]), f)
+            for c, f in zip(pc4_counts, pc4_figures, strict=True)
+            if not f.hidden
+        ),
         key=lambda i: (-(i.figure.exact or 0), i.id),
     )[:TOP_HOTSPOTS]
 
@@ -286,7 +289,9 @@ def period_text(period: Period, lang: str) -> str:
     """'2026H1 (1 januari 2026 – 30 juni 2026)'."""
     locale = _LOCALES.get(lang, "nl_NL")
     return t(
-        "stats.period", lang, label=period.label,
+        "stats.period",
+        lang,
+        label=period.label,
         first=format_date(period.first, "d MMMM y", locale=locale),
         last=format_date(period.last, "d MMMM y", locale=locale),
     )
@@ -319,7 +324,7 @@ def heatmap_png(overview: Overview, lang: str) -> bytes:
     colours = [_HIDDEN_COLOUR, *_band_colours(count - 1)]
     cmap = ListedColormap(colours)
     norm = BoundaryNorm([b - 0.5 for b in range(count + 1)], cmap.N)
-    grid = [list(hm.bands[day * 24:(day + 1) * 24]) for day in range(7)]
+    grid = [list(hm.bands[day * 24 : (day + 1) * 24]) for day in range(7)]
 
     fig = Canvas(figsize=(10, 3.8), dpi=100)
     ax = fig.add_subplot()
@@ -336,8 +341,14 @@ def heatmap_png(overview: Overview, lang: str) -> bytes:
         Patch(facecolor=colours[b], edgecolor="#999999", label=hm.band_label(b))
         for b in range(count)
     ]
-    ax.legend(handles=handles, title=t("stats.heatmap_legend", lang), loc="upper left",
-              bbox_to_anchor=(1.01, 1.0), fontsize=8, title_fontsize=8)
+    ax.legend(
+        handles=handles,
+        title=t("stats.heatmap_legend", lang),
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8,
+        title_fontsize=8,
+    )
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
@@ -365,8 +376,13 @@ def summary_text(overview: Overview, lang: str) -> str:
     o = overview
     lines = [
         t("stats.summary_title", lang, area=o.area_name, period=period_text(o.period, lang)),
-        t("stats.summary_total", lang, total=o.total.label, previous=o.previous_total.label,
-          change=change_text(o.change)),
+        t(
+            "stats.summary_total",
+            lang,
+            total=o.total.label,
+            previous=o.previous_total.label,
+            change=change_text(o.change),
+        ),
     ]
     if o.situations:
         items = ", ".join(f"{i.name} ({i.figure.label})" for i in o.situations[:3])
@@ -442,27 +458,64 @@ def _section_html(o: Overview, lang: str) -> str:
     parts = [
         f'<section id="{e(o.area)}">',
         f"<h2>{e(o.area_name)}</h2>",
-        "<p>" + e(t("stats.total_line", lang, total=o.total.label, previous_period=previous,
-                    previous=o.previous_total.label, change=change_text(o.change))) + "</p>",
+        "<p>"
+        + e(
+            t(
+                "stats.total_line",
+                lang,
+                total=o.total.label,
+                previous_period=previous,
+                previous=o.previous_total.label,
+                change=change_text(o.change),
+            )
+        )
+        + "</p>",
     ]
     if o.cut_months:
         months = ", ".join(o.cut_months)
         parts.append(f"<p>{e(t('stats.months_left_out', lang, months=months))}</p>")
     parts.append(f"<h3>{e(t('stats.hot_items', lang))}</h3>")
     head = (t("stats.col_theme", lang), o.period.label, previous, t("stats.col_change", lang))
-    parts.append(_table(head, [
-        (i.name, i.figure.label, i.previous.label if i.previous else "", change_text(i.change))
-        for i in o.themes
-    ], t("stats.none", lang)))
+    parts.append(
+        _table(
+            head,
+            [
+                (
+                    i.name,
+                    i.figure.label,
+                    i.previous.label if i.previous else "",
+                    change_text(i.change),
+                )
+                for i in o.themes
+            ],
+            t("stats.none", lang),
+        )
+    )
     head = (t("stats.col_situation", lang), o.period.label, previous, t("stats.col_change", lang))
-    parts.append(_table(head, [
-        (i.name, i.figure.label, i.previous.label if i.previous else "", change_text(i.change))
-        for i in o.situations
-    ], t("stats.none", lang)))
+    parts.append(
+        _table(
+            head,
+            [
+                (
+                    i.name,
+                    i.figure.label,
+                    i.previous.label if i.previous else "",
+                    change_text(i.change),
+                )
+                for i in o.situations
+            ],
+            t("stats.none", lang),
+        )
+    )
     parts.append(f"<h3>{e(t('stats.hotspots', lang))}</h3>")
     parts.append(f"<p>{e(t('stats.hotspots_note', lang, k=o.total.k))}</p>")
-    parts.append(_table((t("stats.col_pc4", lang), o.period.label),
-                        [(i.id, i.figure.label) for i in o.hotspots], t("stats.none", lang)))
+    parts.append(
+        _table(
+            (t("stats.col_pc4", lang), o.period.label),
+            [(i.id, i.figure.label) for i in o.hotspots],
+            t("stats.none", lang),
+        )
+    )
     parts.append(f"<h3>{e(t('stats.hot_times', lang))}</h3>")
     alt = t("stats.heatmap_alt", lang, area=o.area_name, period=o.period.label)
     parts.append(f'<img src="{e(heatmap_file(o.area))}" alt="{e(alt)}" width="1000">')

@@ -151,16 +151,28 @@ def test_date_pairs_are_not_time_ranges() -> None:
 def test_weekly_repeat() -> None:
     schedule = parse_schedule("elke woensdag t/m 30-12-2026", TODAY)
     assert schedule.recurrence == Recurrence(2)
-    assert schedule.dates() == [date(2026, 11, 25), date(2026, 12, 2), date(2026, 12, 9),
-                                date(2026, 12, 16), date(2026, 12, 23), date(2026, 12, 30)]
+    assert schedule.dates() == [
+        date(2026, 11, 25),
+        date(2026, 12, 2),
+        date(2026, 12, 9),
+        date(2026, 12, 16),
+        date(2026, 12, 23),
+        date(2026, 12, 30),
+    ]
 
 
 def test_monthly_repeats() -> None:
     first = parse_schedule("elke eerste dinsdag van de maand tot 30 juni 2027", TODAY)
     assert first.recurrence == Recurrence(1, 1)
-    assert first.dates() == [date(2026, 12, 1), date(2027, 1, 5), date(2027, 2, 2),
-                             date(2027, 3, 2), date(2027, 4, 6), date(2027, 5, 4),
-                             date(2027, 6, 1)]
+    assert first.dates() == [
+        date(2026, 12, 1),
+        date(2027, 1, 5),
+        date(2027, 2, 2),
+        date(2027, 3, 2),
+        date(2027, 4, 6),
+        date(2027, 5, 4),
+        date(2027, 6, 1),
+    ]
     last = parse_schedule("every last friday of the month until 31-1-2027", TODAY)
     assert last.dates() == [date(2026, 11, 27), date(2026, 12, 25), date(2027, 1, 29)]
     third = parse_schedule("iedere 3e donderdag t/m 31-12-2026", TODAY)
@@ -171,7 +183,8 @@ def test_repeat_with_a_start() -> None:
     schedule = parse_schedule("elke woensdag vanaf 1-1-2027 t/m 31-1-2027", TODAY)
     assert schedule.first == date(2027, 1, 6) and len(schedule.dates()) == 4
     assert parse_schedule("elke wo t/m 1-2-2027 vanaf 20-1-2027", TODAY).dates() == [
-        date(2027, 1, 20), date(2027, 1, 27),
+        date(2027, 1, 20),
+        date(2027, 1, 27),
     ]
 
 
@@ -217,8 +230,10 @@ def test_relative_days() -> None:
 
 # -- every message key raised by the spreekuren code is translated ----------------------------
 
-SOURCES = [Path(__file__).resolve().parent.parent / "bot" / name for name in
-           ("dutchdates.py", "staff.py", "spreekuren.py", "telegram/spreekuren.py")]
+SOURCES = [
+    Path(__file__).resolve().parent.parent / "bot" / name
+    for name in ("dutchdates.py", "staff.py", "spreekuren.py", "telegram/spreekuren.py")
+]
 RAISERS = {"InputError", "SpreekuurError", "Refused"}
 
 

@@ -31,8 +31,21 @@ CONVERSATION = [
     f"there is a fire at {OTHER_STREET} right now, {EMAIL}",
 ]
 NEEDLES = [
-    "Pietersen", NAME, OTHER_NAME, "de Vries", PHONE, PHONE_DIGITS, "12345678", "6 12345678",
-    EMAIL, "example.nl", STREET, OTHER_STREET, "Kapoenstraat", PC6, PC6.replace(" ", ""),
+    "Pietersen",
+    NAME,
+    OTHER_NAME,
+    "de Vries",
+    PHONE,
+    PHONE_DIGITS,
+    "12345678",
+    "6 12345678",
+    EMAIL,
+    "example.nl",
+    STREET,
+    OTHER_STREET,
+    "Kapoenstraat",
+    PC6,
+    PC6.replace(" ", ""),
 ]
 
 
@@ -67,8 +80,9 @@ def raw_files(db_path: Path) -> bytes:
     return data
 
 
-async def test_nothing_a_resident_types_is_kept(telegram: Any,
-                                                caplog: pytest.LogCaptureFixture) -> None:
+async def test_nothing_a_resident_types_is_kept(
+    telegram: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="bot")  # our own code may not log text even in debug
     chat_id = telegram.RESIDENT
@@ -77,9 +91,7 @@ async def test_nothing_a_resident_types_is_kept(telegram: Any,
     for text in CONVERSATION:
         replies = await telegram.send(text)
         assert replies.texts, f"no answer to {text!r}"
-    answered = await telegram.send(
-        "er staan weer vuilniszakken naast de container", lang="en"
-    )
+    answered = await telegram.send("er staan weer vuilniszakken naast de container", lang="en")
     await telegram.click(answered.button("👍")["callback_data"], on=answered.messages[0])
 
     await telegram.services.stats.flush()  # counts are written about once a second

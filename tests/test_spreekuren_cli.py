@@ -29,10 +29,19 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     async def fill() -> None:
         db = await Database.open(path)
         staff = await with_staff(db)
-        await publish(db, staff, f"noord-oost {day:%d-%m-%Y} 14:00-15:30 Buurtcentrum Limmel | "
-                                 "wijkagent en handhaver", now=now)
-        await publish(db, staff, f"zuid-oost {day:%d-%m-%Y} 10:00-11:00 Wijkhuis <Heer>",
-                      actor=HANDHAVER, now=now)
+        await publish(
+            db,
+            staff,
+            f"noord-oost {day:%d-%m-%Y} 14:00-15:30 Buurtcentrum Limmel | wijkagent en handhaver",
+            now=now,
+        )
+        await publish(
+            db,
+            staff,
+            f"zuid-oost {day:%d-%m-%Y} 10:00-11:00 Wijkhuis <Heer>",
+            actor=HANDHAVER,
+            now=now,
+        )
         await db.close()
 
     asyncio.run(fill())
@@ -91,8 +100,9 @@ def test_ics(capsys: pytest.CaptureFixture[str]) -> None:
     ],
 )
 @pytest.mark.usefixtures("database")
-def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
-                           message: str) -> None:
+def test_bad_usage_exits_2(
+    capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+) -> None:
     code, out, err = run(capsys, *args)
     assert code == 2 and out == "" and message in err
 

@@ -60,8 +60,12 @@ def test_the_one_line_contract() -> None:
     ("line", "first", "place", "note"),
     [
         ("zuid-oost di 1 dec 9.30–11.00 Wijkhuis Heer", date(2026, 12, 1), "Wijkhuis Heer", ""),
-        ("noord-west morgen 14u-15u30 Malberg, De Kring|koffie", date(2026, 11, 21),
-         "Malberg, De Kring", "koffie"),
+        (
+            "noord-west morgen 14u-15u30 Malberg, De Kring|koffie",
+            date(2026, 11, 21),
+            "Malberg, De Kring",
+            "koffie",
+        ),
         ("Centrum 2026-12-03 14:00-15:00   Stadhuis  |  ", date(2026, 12, 3), "Stadhuis", ""),
         ("NOORD-OOST 3 december 14.00-15.30 uur Limmel", date(2026, 12, 3), "Limmel", ""),
     ],
@@ -127,14 +131,28 @@ async def test_publish_stores_lists_and_audits(db: Database, staff: StaffDirecto
     )
     [entry, *_] = await audit_log(db)
     assert (entry.actor, entry.action, entry.allowed, entry.area, entry.target) == (
-        AGENT, "spreekuur.create", True, "noord-oost", str(stored.id))
+        AGENT,
+        "spreekuur.create",
+        True,
+        "noord-oost",
+        str(stored.id),
+    )
     assert entry.at == NOW and entry.detail["place"] == "Buurtcentrum Limmel"
 
 
 def test_the_format_of_the_issue() -> None:
     occ = spreekuren.Occurrence(
-        1, "noord-oost", date(2024, 12, 3), datetime(2024, 12, 3, 14, tzinfo=TZ),
-        datetime(2024, 12, 3, 15, 30, tzinfo=TZ), "Buurtcentrum Limmel", "", False, None, 0, NOW,
+        1,
+        "noord-oost",
+        date(2024, 12, 3),
+        datetime(2024, 12, 3, 14, tzinfo=TZ),
+        datetime(2024, 12, 3, 15, 30, tzinfo=TZ),
+        "Buurtcentrum Limmel",
+        "",
+        False,
+        None,
+        0,
+        NOW,
     )
     assert spreekuren.format_occurrence(occ, "nl", date(2024, 11, 1)) == (
         "dinsdag 3 december, 14.00–15.30 uur, Buurtcentrum Limmel"
@@ -174,20 +192,28 @@ async def test_staff_outside_their_area_are_refused(db: Database, staff: StaffDi
     assert await count(db, "spreekuren") == 0
     [entry, *_] = await audit_log(db)
     assert (entry.actor, entry.action, entry.allowed, entry.area) == (
-        HANDHAVER, "spreekuur.create", False, "noord-oost")
+        HANDHAVER,
+        "spreekuur.create",
+        False,
+        "noord-oost",
+    )
 
 
 @pytest.mark.parametrize(
     ("line", "now", "key"),
     [
-        ("noord-oost 3-12-2026 14:00-15:30 Limmel", NOW.replace(month=12, day=4),
-         "spreekuren.err.past"),
+        (
+            "noord-oost 3-12-2026 14:00-15:30 Limmel",
+            NOW.replace(month=12, day=4),
+            "spreekuren.err.past",
+        ),
         ("noord-oost vandaag 9:00-10:00 Limmel", NOW, "spreekuren.err.past"),
         ("noord-oost vandaag 10:00-11:00 Limmel", NOW, "spreekuren.err.past"),
     ],
 )
-async def test_the_past_is_refused(db: Database, staff: StaffDirectory, line: str,
-                                   now: datetime, key: str) -> None:
+async def test_the_past_is_refused(
+    db: Database, staff: StaffDirectory, line: str, now: datetime, key: str
+) -> None:
     with pytest.raises(SpreekuurError) as caught:
         await publish(db, staff, line, now=now)
     assert caught.value.key == key
@@ -203,8 +229,9 @@ async def test_a_series_starts_at_its_first_date_to_come(
     db: Database, staff: StaffDirectory
 ) -> None:
     friday_noon = NOW.replace(hour=12)
-    stored = await publish(db, staff, "noord-oost elke vrijdag t/m 11-12-2026 11:00-12:00 Limmel",
-                           now=friday_noon)
+    stored = await publish(
+        db, staff, "noord-oost elke vrijdag t/m 11-12-2026 11:00-12:00 Limmel", now=friday_noon
+    )
     assert stored.schedule.first == date(2026, 11, 27)  # today's 11:00 has passed
     assert stored.schedule.dates() == [date(2026, 11, 27), date(2026, 12, 4), date(2026, 12, 11)]
 
@@ -221,8 +248,9 @@ async def test_a_series_starts_at_its_first_date_to_come(
         "noord-oost elke donderdag t/m 31-12-2026 14:00-15:00 Buurtcentrum Limmel",
     ],
 )
-async def test_overlap_at_the_same_place_is_refused(db: Database, staff: StaffDirectory,
-                                                    line: str) -> None:
+async def test_overlap_at_the_same_place_is_refused(
+    db: Database, staff: StaffDirectory, line: str
+) -> None:
     first = await publish(db, staff)
     with pytest.raises(SpreekuurError) as caught:
         await publish(db, staff, line)
@@ -280,7 +308,10 @@ async def test_cancel_one_date_keeps_the_series(db: Database, staff: StaffDirect
     assert after.schedule == series.schedule
     items = await spreekuren.upcoming(db, "noord-oost", NOW)
     assert [(o.day, o.cancelled) for o in items][:3] == [
-        (date(2026, 11, 25), False), (date(2026, 12, 2), True), (date(2026, 12, 9), False)]
+        (date(2026, 11, 25), False),
+        (date(2026, 12, 2), True),
+        (date(2026, 12, 9), False),
+    ]
     line = spreekuren.format_occurrence(items[1], "nl")
     assert line.startswith("GEANNULEERD: woensdag 2 december")
     assert spreekuren.format_occurrence(items[1], "en").startswith("CANCELLED: ")
@@ -341,8 +372,11 @@ async def test_cancel_a_whole_spreekuur(db: Database, staff: StaffDirectory) -> 
         ("notitie", "alleen de wijkagent", lambda s: s.note == "alleen de wijkagent"),
         ("notitie", "-", lambda s: s.note == ""),
         ("datum", "di 8 dec", lambda s: s.schedule.first == date(2026, 12, 8)),
-        ("wanneer", "elke donderdag t/m 31-12-2026",
-         lambda s: s.schedule.recurrence == Recurrence(3) and len(s.schedule.dates()) == 6),
+        (
+            "wanneer",
+            "elke donderdag t/m 31-12-2026",
+            lambda s: s.schedule.recurrence == Recurrence(3) and len(s.schedule.dates()) == 6,
+        ),
         ("place", "English works too", lambda s: s.place == "English works too"),
     ],
 )
@@ -365,8 +399,9 @@ async def test_edit(db: Database, staff: StaffDirectory, field: str, value: str,
         ("tijd", "15:00-16:00", "spreekuren.err.overlap"),
     ],
 )
-async def test_edit_mistakes_change_nothing(db: Database, staff: StaffDirectory, field: str,
-                                            value: str, key: str) -> None:
+async def test_edit_mistakes_change_nothing(
+    db: Database, staff: StaffDirectory, field: str, value: str, key: str
+) -> None:
     one = await publish(db, staff)
     await publish(db, staff, "noord-oost 3-12-2026 15:30-17:00 Buurtcentrum Limmel")
     with pytest.raises(InputError) as caught:
@@ -403,11 +438,14 @@ async def test_the_next_one_also_when_the_window_holds_only_cancelled(
     await spreekuren.cancel(db, staff, AGENT, one.id, None, NOW)
     items = await spreekuren.upcoming(db, "noord-oost", NOW)
     assert [(o.place, o.cancelled) for o in items] == [
-        ("Buurtcentrum Limmel", True), ("Later", False)]
+        ("Buurtcentrum Limmel", True),
+        ("Later", False),
+    ]
 
 
-async def test_running_spreekuren_show_and_ended_ones_do_not(db: Database,
-                                                             staff: StaffDirectory) -> None:
+async def test_running_spreekuren_show_and_ended_ones_do_not(
+    db: Database, staff: StaffDirectory
+) -> None:
     await publish(db, staff)
     during = datetime(2026, 12, 3, 15, 0, tzinfo=TZ)
     assert len(await spreekuren.upcoming(db, "noord-oost", during)) == 1
@@ -452,12 +490,18 @@ async def test_occurrence_json(db: Database, staff: StaffDirectory) -> None:
     stored = await publish(db, staff)
     [occ] = await spreekuren.upcoming(db, "noord-oost", NOW)
     assert spreekuren.occurrence_json(occ) == {
-        "id": stored.id, "uid": f"spreekuur-{stored.id}-20261203@meldwijzer-maastricht",
-        "area": "noord-oost", "date": "2026-12-03", "start": "2026-12-03T14:00:00+01:00",
-        "end": "2026-12-03T15:30:00+01:00", "place": "Buurtcentrum Limmel",
-        "note": "wijkagent en handhaver", "cancelled": False, "recurring": False,
+        "id": stored.id,
+        "uid": f"spreekuur-{stored.id}-20261203@meldwijzer-maastricht",
+        "area": "noord-oost",
+        "date": "2026-12-03",
+        "start": "2026-12-03T14:00:00+01:00",
+        "end": "2026-12-03T15:30:00+01:00",
+        "place": "Buurtcentrum Limmel",
+        "note": "wijkagent en handhaver",
+        "cancelled": False,
+        "recurring": False,
         "text": "donderdag 3 december, 14.00–15.30 uur, Buurtcentrum Limmel "
-                "(wijkagent en handhaver)",
+        "(wijkagent en handhaver)",
     }
 
 
@@ -502,8 +546,9 @@ async def test_ics_feed_parses_back(db: Database, staff: StaffDirectory) -> None
     assert calendar.walk("VTIMEZONE")
 
 
-async def test_ics_uids_are_stable_and_edits_raise_the_sequence(db: Database,
-                                                                staff: StaffDirectory) -> None:
+async def test_ics_uids_are_stable_and_edits_raise_the_sequence(
+    db: Database, staff: StaffDirectory
+) -> None:
     one = await publish(db, staff)
     before = events(await spreekuren.ics_feed(db, "noord-oost", NOW))
     assert before == events(await spreekuren.ics_feed(db, "noord-oost", NOW + timedelta(hours=1)))
@@ -527,6 +572,7 @@ async def test_editing_a_running_series_keeps_its_past(db: Database, staff: Staf
     later = datetime(2026, 12, 10, 9, tzinfo=TZ)
     after = await spreekuren.edit(db, staff, AGENT, series.id, "plek", "Wijkhuis Noord", later)
     assert after.schedule == series.schedule and after.place == "Wijkhuis Noord"
-    moved = await spreekuren.edit(db, staff, AGENT, series.id, "wanneer",
-                                  "elke donderdag t/m 31-12-2026", later)
+    moved = await spreekuren.edit(
+        db, staff, AGENT, series.id, "wanneer", "elke donderdag t/m 31-12-2026", later
+    )
     assert moved.schedule.first == date(2026, 12, 10)

@@ -43,8 +43,10 @@ async def test_fifty_concurrent_publishes_are_all_stored(tmp_path: Path) -> None
     db = await Database.open(tmp_path / "m.sqlite3")
     try:
         staff = await with_staff(db)
-        lines = [f"noord-oost {1 + n % 28}-1-2027 {9 + n // 28}:00-{9 + n // 28}:45 Wijkhuis {n}"
-                 for n in range(50)]
+        lines = [
+            f"noord-oost {1 + n % 28}-1-2027 {9 + n // 28}:00-{9 + n // 28}:45 Wijkhuis {n}"
+            for n in range(50)
+        ]
         stored = await asyncio.gather(*(publish(db, staff, line) for line in lines))
         assert len({s.id for s in stored}) == 50
         assert await count(db, "spreekuren") == 50
@@ -59,8 +61,9 @@ async def test_concurrent_clashing_publishes_store_exactly_one(tmp_path: Path) -
     db = await Database.open(tmp_path / "m.sqlite3")
     try:
         staff = await with_staff(db)
-        results = await asyncio.gather(*(publish(db, staff) for _ in range(10)),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(publish(db, staff) for _ in range(10)), return_exceptions=True
+        )
         errors = [r for r in results if isinstance(r, BaseException)]
         assert len(errors) == 9 and all(isinstance(e, SpreekuurError) for e in errors)
         assert {e.key for e in errors} == {"spreekuren.err.overlap"}  # type: ignore[attr-defined]
@@ -115,4 +118,3 @@ async def test_everything_survives_a_restart(tmp_path: Path) -> None:
         assert mode[0] == "wal"  # type: ignore[index]
     finally:
         await reopened.close()
-

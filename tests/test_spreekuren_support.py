@@ -29,8 +29,9 @@ async def with_staff(db: Database) -> StaffDirectory:
     return staff
 
 
-async def publish(db: Database, staff: StaffDirectory, line: str = LINE, actor: int = AGENT,
-                  now: datetime = NOW) -> Spreekuur:
+async def publish(
+    db: Database, staff: StaffDirectory, line: str = LINE, actor: int = AGENT, now: datetime = NOW
+) -> Spreekuur:
     """Publish LINE as ACTOR."""
     draft = spreekuren.parse_line(line, spreekuren.today_in_maastricht(now))
     return await spreekuren.publish(db, staff, actor, draft, now)

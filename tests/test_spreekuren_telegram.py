@@ -24,16 +24,19 @@ from bot.telegram.spreekuren import CLOCK
 # The harness never starts the JobQueue, so PTB says it ignores the conversations' time-out.
 pytestmark = pytest.mark.filterwarnings("ignore:Ignoring `conversation_timeout`")
 
-PUBLISHED = ("✅ Gepubliceerd: #1 Noord-Oost: donderdag 3 december, 14.00–15.30 uur, "
-             "Buurtcentrum Limmel (wijkagent en handhaver)")
+PUBLISHED = (
+    "✅ Gepubliceerd: #1 Noord-Oost: donderdag 3 december, 14.00–15.30 uur, "
+    "Buurtcentrum Limmel (wijkagent en handhaver)"
+)
 
 
 @pytest.fixture
 async def bot(telegram: TelegramHarness) -> TelegramHarness:
     """The bot at NOW, with an agent for noord-oost and a handhaver for zuid-oost + noord-west."""
     telegram.app.bot_data[CLOCK] = lambda: NOW
-    added = await telegram.send(f"/staff_toevoegen {AGENT} noord-oost Wijkagent Limmel",
-                                user=telegram.ADMIN)
+    added = await telegram.send(
+        f"/staff_toevoegen {AGENT} noord-oost Wijkagent Limmel", user=telegram.ADMIN
+    )
     assert "✅ Wijkagent Limmel (55) publiceert nu spreekuren voor: Noord-Oost." in added.text
     await telegram.send(f"/staff_toevoegen {HANDHAVER} zuid-oost,noord-west", user=telegram.ADMIN)
     return telegram
@@ -66,8 +69,11 @@ async def test_admin_manages_staff(bot: TelegramHarness) -> None:
     again = await bot.send(f"/staff_verwijderen {HANDHAVER}", user=bot.ADMIN)
     assert "56 is geen medewerker" in again.text
     log = [(e.actor, e.action, e.target) for e in reversed(await audit_log(bot.services.db))]
-    assert log == [(bot.ADMIN, "staff.add", "55"), (bot.ADMIN, "staff.add", "56"),
-                   (bot.ADMIN, "staff.remove", "56")]
+    assert log == [
+        (bot.ADMIN, "staff.add", "55"),
+        (bot.ADMIN, "staff.add", "56"),
+        (bot.ADMIN, "staff.remove", "56"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -95,8 +101,13 @@ async def test_my_id(bot: TelegramHarness) -> None:
 # -- refusals ---------------------------------------------------------------------------------
 
 STAFF_COMMANDS = [
-    "/spreekuur_nieuw", f"/spreekuur_nieuw {LINE}", "/spreekuur_wijzig", "/spreekuur_wijzig 1",
-    "/spreekuur_wijzig 1 plek Elders", "/spreekuur_annuleer", "/spreekuur_annuleer 1 alles",
+    "/spreekuur_nieuw",
+    f"/spreekuur_nieuw {LINE}",
+    "/spreekuur_wijzig",
+    "/spreekuur_wijzig 1",
+    "/spreekuur_wijzig 1 plek Elders",
+    "/spreekuur_annuleer",
+    "/spreekuur_annuleer 1 alles",
     "/spreekuren_beheer",
 ]
 
@@ -116,8 +127,9 @@ async def test_residents_are_refused_politely(bot: TelegramHarness, command: str
     assert all(bot.RESIDENT not in tuple(r.values()) for r in await rows(bot, "audit_log"))
 
 
-@pytest.mark.parametrize("command", ["/staff_toevoegen 4242 noord-oost", "/staff_verwijderen 55",
-                                     "/staff_lijst"])
+@pytest.mark.parametrize(
+    "command", ["/staff_toevoegen 4242 noord-oost", "/staff_verwijderen 55", "/staff_lijst"]
+)
 @pytest.mark.parametrize("user", [4242, AGENT])
 async def test_only_admins_manage_staff(bot: TelegramHarness, command: str, user: int) -> None:
     replies = await bot.send(command, user=user)
@@ -146,13 +158,30 @@ async def test_the_one_line_form(bot: TelegramHarness) -> None:
     replies = await step(bot, f"/spreekuur_nieuw {LINE}")
     assert replies.texts == [PUBLISHED]
     [row] = await rows(bot, "spreekuren")
-    assert (row["area"], row["first_date"], row["start_time"], row["end_time"], row["place"],
-            row["note"], row["created_by"]) == (
-        "noord-oost", "2026-12-03", "14:00", "15:30", "Buurtcentrum Limmel",
-        "wijkagent en handhaver", AGENT)
+    assert (
+        row["area"],
+        row["first_date"],
+        row["start_time"],
+        row["end_time"],
+        row["place"],
+        row["note"],
+        row["created_by"],
+    ) == (
+        "noord-oost",
+        "2026-12-03",
+        "14:00",
+        "15:30",
+        "Buurtcentrum Limmel",
+        "wijkagent en handhaver",
+        AGENT,
+    )
     [entry, *_] = await audit_log(bot.services.db)
     assert (entry.actor, entry.action, entry.area, entry.at) == (
-        AGENT, "spreekuur.create", "noord-oost", NOW)
+        AGENT,
+        "spreekuur.create",
+        "noord-oost",
+        NOW,
+    )
 
 
 @pytest.mark.parametrize(
@@ -172,8 +201,9 @@ async def test_the_one_line_form(bot: TelegramHarness) -> None:
         ("noord-oost 3-12-2026 14:30-16:00 buurtcentrum limmel", "overlapt met spreekuur #1"),
     ],
 )
-async def test_one_line_mistakes_store_nothing(bot: TelegramHarness, line: str,
-                                               answer: str) -> None:
+async def test_one_line_mistakes_store_nothing(
+    bot: TelegramHarness, line: str, answer: str
+) -> None:
     await step(bot, f"/spreekuur_nieuw {LINE}")
     replies = await step(bot, f"/spreekuur_nieuw {line}")
     assert answer in replies.text and "✅" not in replies.text
@@ -202,8 +232,9 @@ async def test_the_guided_flow(bot: TelegramHarness) -> None:
     assert "Noord-Oost: dinsdag 1 december, 14.00–15.30 uur, Buurtcentrum Limmel" in preview.text
     assert await rows(bot, "spreekuren") == []  # nothing before the confirmation
     done = await press(bot, preview, "Publiceren")
-    assert done.text == ("✅ Gepubliceerd: #1 Noord-Oost: dinsdag 1 december, 14.00–15.30 uur, "
-                         "Buurtcentrum Limmel")
+    assert done.text == (
+        "✅ Gepubliceerd: #1 Noord-Oost: dinsdag 1 december, 14.00–15.30 uur, Buurtcentrum Limmel"
+    )
     assert len(await rows(bot, "spreekuren")) == 1
     stale = await press(bot, preview, "Publiceren")  # the old button again: nothing happens
     assert "al voorbij" in stale.text and len(await rows(bot, "spreekuren")) == 1
@@ -219,12 +250,17 @@ async def test_the_guided_flow_with_areas_a_repeat_and_a_note(bot: TelegramHarne
     await step(bot, "9u30-11u", user=HANDHAVER)
     await step(bot, "Wijkhuis Heer", user=HANDHAVER)
     preview = await step(bot, "handhaver en wijkagent", user=HANDHAVER)
-    assert ("Zuid-Oost: elke eerste dinsdag van de maand, 1 december t/m 30 juni 2027 (7×), "
-            "09.30–11.00 uur, Wijkhuis Heer (handhaver en wijkagent)") in preview.text
+    assert (
+        "Zuid-Oost: elke eerste dinsdag van de maand, 1 december t/m 30 juni 2027 (7×), "
+        "09.30–11.00 uur, Wijkhuis Heer (handhaver en wijkagent)"
+    ) in preview.text
     await press(bot, preview, "Publiceren", user=HANDHAVER)
     [row] = await rows(bot, "spreekuren")
-    assert (row["area"], row["rule"], row["until_date"]) == ("zuid-oost", "monthly:1:1",
-                                                            "2027-06-30")
+    assert (row["area"], row["rule"], row["until_date"]) == (
+        "zuid-oost",
+        "monthly:1:1",
+        "2027-06-30",
+    )
     resident = await bot.send("/spreekuren Heer")
     assert "dinsdag 1 december, 09.30–11.00 uur, Wijkhuis Heer" in resident.text
     assert "dinsdag 5 januari 2027" in resident.text
@@ -287,8 +323,10 @@ async def test_a_repeat_and_cancelling_one_date_with_buttons(bot: TelegramHarnes
     assert "elke woensdag, 25 november t/m 30 december (6×)" in published.text
     picked = await step(bot, "/spreekuur_annuleer")
     dates = await press(bot, picked, "#1")
-    assert [b["text"] for b in dates.buttons()][:2] == ["woensdag 25 november",
-                                                       "woensdag 2 december"]
+    assert [b["text"] for b in dates.buttons()][:2] == [
+        "woensdag 25 november",
+        "woensdag 2 december",
+    ]
     sure = await press(bot, dates, "woensdag 2 december")
     assert "op woensdag 2 december annuleren?" in sure.text
     done = await press(bot, sure, "Ja, annuleren")
@@ -326,12 +364,18 @@ async def test_cancelling_a_whole_spreekuur(bot: TelegramHarness) -> None:
 async def test_editing_in_one_line_and_step_by_step(bot: TelegramHarness) -> None:
     await step(bot, f"/spreekuur_nieuw {LINE}")
     quick = await step(bot, "/spreekuur_wijzig 1 tijd 15:00-16:30")
-    assert quick.text.startswith("✅ Gewijzigd: #1 Noord-Oost: donderdag 3 december, "
-                                 "15.00–16.30 uur")
+    assert quick.text.startswith(
+        "✅ Gewijzigd: #1 Noord-Oost: donderdag 3 december, 15.00–16.30 uur"
+    )
     picked = await step(bot, "/spreekuur_wijzig")
     fields = await press(bot, picked, "#1")
     assert [b["text"] for b in fields.buttons()] == [
-        "Datum of herhaling", "Tijd", "Plek", "Toelichting", "✖️ Stoppen"]
+        "Datum of herhaling",
+        "Tijd",
+        "Plek",
+        "Toelichting",
+        "✖️ Stoppen",
+    ]
     asked = await press(bot, fields, "Plek")
     assert "Typ de nieuwe plek." in asked.text
     preview = await step(bot, "Wijkhuis Limmel")
@@ -341,8 +385,10 @@ async def test_editing_in_one_line_and_step_by_step(bot: TelegramHarness) -> Non
     [row] = await rows(bot, "spreekuren")
     assert (row["place"], row["start_time"], row["revision"]) == ("Wijkhuis Limmel", "15:00", 2)
     edits = [e.detail for e in await audit_log(bot.services.db) if e.action == "spreekuur.edit"]
-    assert edits == [{"place": ["Buurtcentrum Limmel", "Wijkhuis Limmel"]},
-                     {"end_time": ["15:30", "16:30"], "start_time": ["14:00", "15:00"]}]
+    assert edits == [
+        {"place": ["Buurtcentrum Limmel", "Wijkhuis Limmel"]},
+        {"end_time": ["15:30", "16:30"], "start_time": ["14:00", "15:00"]},
+    ]
 
 
 @pytest.mark.parametrize(
@@ -448,21 +494,27 @@ async def test_the_area_card_shows_the_next_spreekuren(bot: TelegramHarness) -> 
 
 async def test_english_and_the_calendar_button(bot: TelegramHarness, monkeypatch) -> None:
     await step(bot, f"/spreekuur_nieuw {LINE}")
-    monkeypatch.setattr(bot.services, "settings",
-                        Settings(**{**vars(bot.services.settings),
-                                    "public_url": "https://meldwijzer.example"}))
+    monkeypatch.setattr(
+        bot.services,
+        "settings",
+        Settings(**{**vars(bot.services.settings), "public_url": "https://meldwijzer.example"}),
+    )
     replies = await bot.send("/spreekuren noord-oost", lang="en")
-    assert replies.texts[0].startswith("Drop-in hours (spreekuren) of THOR and the police in "
-                                       "Noord-Oost:\n• Thursday 3 December, 14:00–15:30")
+    assert replies.texts[0].startswith(
+        "Drop-in hours (spreekuren) of THOR and the police in "
+        "Noord-Oost:\n• Thursday 3 December, 14:00–15:30"
+    )
     assert replies.button("calendar")["url"] == (
-        "https://meldwijzer.example/spreekuren/noord-oost.ics")
+        "https://meldwijzer.example/spreekuren/noord-oost.ics"
+    )
 
 
 # -- many at once, and a restart --------------------------------------------------------------
 
 
-async def test_fifty_concurrent_publishes_and_a_restart(fake_api: FakeBotAPI,
-                                                        bot_settings: Settings) -> None:
+async def test_fifty_concurrent_publishes_and_a_restart(
+    fake_api: FakeBotAPI, bot_settings: Settings
+) -> None:
     services = await open_services(bot_settings)
     app = build_application(bot_settings, services, timeout=5.0)
     harness = TelegramHarness(app, fake_api, services)
@@ -470,11 +522,15 @@ async def test_fifty_concurrent_publishes_and_a_restart(fake_api: FakeBotAPI,
     async with app:
         await harness.send(f"/staff_toevoegen {AGENT} noord-oost", user=harness.ADMIN)
         await harness.send(f"/staff_toevoegen {HANDHAVER} noord-oost", user=harness.ADMIN)
-        sent = await asyncio.gather(*(
-            harness.send(f"/spreekuur_nieuw noord-oost 1-12-2026 10:00-11:00 Wijkhuis {n}",
-                         user=(AGENT, HANDHAVER, harness.ADMIN)[n % 3])
-            for n in range(50)
-        ))
+        sent = await asyncio.gather(
+            *(
+                harness.send(
+                    f"/spreekuur_nieuw noord-oost 1-12-2026 10:00-11:00 Wijkhuis {n}",
+                    user=(AGENT, HANDHAVER, harness.ADMIN)[n % 3],
+                )
+                for n in range(50)
+            )
+        )
         assert all("✅ Gepubliceerd" in r.text for r in sent)
     await services.close()
     assert fake_api.rejected() == []
@@ -489,10 +545,14 @@ async def test_fifty_concurrent_publishes_and_a_restart(fake_api: FakeBotAPI,
             assert all(f"Wijkhuis {n}" in listing.text for n in range(50))
             overview = await harness.send("/spreekuren_beheer", user=AGENT)
             assert "#50" in overview.text
-        creates = [e for e in await audit_log(services.db, limit=500)
-                   if e.action == "spreekuur.create"]
-        assert len(creates) == 50 and {e.actor for e in creates} == {AGENT, HANDHAVER,
-                                                                     harness.ADMIN}
+        creates = [
+            e for e in await audit_log(services.db, limit=500) if e.action == "spreekuur.create"
+        ]
+        assert len(creates) == 50 and {e.actor for e in creates} == {
+            AGENT,
+            HANDHAVER,
+            harness.ADMIN,
+        }
         assert await services.db.integrity_check() == "ok"
     finally:
         await services.close()

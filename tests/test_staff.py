@@ -42,8 +42,9 @@ def test_parse_areas(text: str, areas: tuple[str, ...]) -> None:
     assert parse_areas(text) == areas
 
 
-@pytest.mark.parametrize(("text", "key"), [("", "spreekuren.err.area_missing"),
-                                           ("noord", "spreekuren.err.area_unknown")])
+@pytest.mark.parametrize(
+    ("text", "key"), [("", "spreekuren.err.area_missing"), ("noord", "spreekuren.err.area_unknown")]
+)
 def test_parse_areas_mistakes(text: str, key: str) -> None:
     with pytest.raises(InputError) as caught:
         parse_areas(text)
@@ -54,7 +55,12 @@ def test_parse_areas_mistakes(text: str, key: str) -> None:
 async def test_admin_adds_lists_and_removes(db: Database, staff: StaffDirectory) -> None:
     member = await staff.add(ADMIN, AGENT, ["noord-oost"], NOW, name="  Wijkagent   Limmel ")
     assert (member.user_id, member.name, member.areas, member.added_by, member.added_at) == (
-        AGENT, "Wijkagent Limmel", ("noord-oost",), ADMIN, NOW)
+        AGENT,
+        "Wijkagent Limmel",
+        ("noord-oost",),
+        ADMIN,
+        NOW,
+    )
     await staff.add(ADMIN, HANDHAVER, ["zuid-oost", "noord-west"], NOW)
     assert [m.user_id for m in await staff.members()] == [HANDHAVER, AGENT]
     assert await staff.areas_of(HANDHAVER) == ("zuid-oost", "noord-west")  # brochure order
@@ -88,8 +94,9 @@ async def test_adding_again_replaces_the_areas(db: Database, staff: StaffDirecto
         (-5, ["noord-oost"], "", "spreekuren.err.user_id"),
     ],
 )
-async def test_add_mistakes_store_nothing(db: Database, staff: StaffDirectory, user_id: int,
-                                          areas: list[str], name: str, key: str) -> None:
+async def test_add_mistakes_store_nothing(
+    db: Database, staff: StaffDirectory, user_id: int, areas: list[str], name: str, key: str
+) -> None:
     with pytest.raises(InputError) as caught:
         await staff.add(ADMIN, user_id, areas, NOW, name=name)
     assert caught.value.key == key
@@ -108,8 +115,12 @@ async def test_non_admins_are_refused(db: Database, staff: StaffDirectory) -> No
     assert await staff.areas_of(RESIDENT) == ()
     refused = [(e.actor, e.action) for e in reversed(await audit_log(db)) if not e.allowed]
     # staff are named in the log; a resident (not staff) is logged without an id
-    assert refused == [(AGENT, "staff.add"), (AGENT, "staff.remove"),
-                       (None, "staff.add"), (None, "staff.remove")]
+    assert refused == [
+        (AGENT, "staff.add"),
+        (AGENT, "staff.remove"),
+        (None, "staff.add"),
+        (None, "staff.remove"),
+    ]
 
 
 async def test_removed_staff_lose_their_rights_and_their_spreekuren_stay(

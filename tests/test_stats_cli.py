@@ -36,8 +36,13 @@ def seed(path: Path, questions: list[tuple[datetime, int, Question]]) -> None:
     asyncio.run(run())
 
 
-def q(area: str | None, theme: str, situation: str = "x", pc4: str | None = None,
-      emergency: bool = False) -> Question:
+def q(
+    area: str | None,
+    theme: str,
+    situation: str = "x",
+    pc4: str | None = None,
+    emergency: bool = False,
+) -> Question:
     return Question(situation, "melddesk", emergency, "nl", "telegram", area, pc4, theme=theme)
 
 
@@ -47,13 +52,16 @@ def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MELDWIJZER_DB", str(path))
     monkeypatch.delenv("MELDWIJZER_STATS_MIN_CELL", raising=False)
     jan, feb = datetime(2026, 1, 14, 9, tzinfo=TZ), datetime(2026, 2, 20, 22, tzinfo=TZ)
-    seed(path, [
-        (jan, 12, q("noord-oost", "afval")),
-        (feb, 3, q("noord-oost", "fiets")),
-        (jan, 7, q("zuid-oost", "afval")),
-        (feb, 8, q("zuid-oost", "fiets", emergency=True)),
-        (feb, 2, q(None, "afval")),
-    ])
+    seed(
+        path,
+        [
+            (jan, 12, q("noord-oost", "afval")),
+            (feb, 3, q("noord-oost", "fiets")),
+            (jan, 7, q("zuid-oost", "afval")),
+            (feb, 8, q("zuid-oost", "fiets", emergency=True)),
+            (feb, 2, q(None, "afval")),
+        ],
+    )
     return path
 
 
@@ -64,8 +72,18 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_json_is_one_object_per_cell(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "stats", "--from", "2026-01-01", "--to", "2026-06-30",
-                         "--by", "area,theme", "--format", "json")
+    code, out, err = run(
+        capsys,
+        "stats",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-06-30",
+        "--by",
+        "area,theme",
+        "--format",
+        "json",
+    )
     assert (code, err) == (0, "")
     assert json.loads(out) == [
         {"area": "noord-oost", "theme": "afval", "count": 12},
@@ -79,31 +97,85 @@ def test_json_is_one_object_per_cell(db_path: Path, capsys: pytest.CaptureFixtur
 def test_table_hides_a_total_that_would_give_a_cell_away(
     db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "stats", "--from", "2026-01-01", "--to", "2026-06-30",
-                       "--area", "noord-oost", "--by", "theme")
+    code, out, _ = run(
+        capsys,
+        "stats",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-06-30",
+        "--area",
+        "noord-oost",
+        "--by",
+        "theme",
+    )
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == ["theme", "count"]
     assert lines[2].split() == ["afval", "12"] and lines[3].split() == ["fiets", "<5"]
     assert lines[-1].split() == ["total", "13–16"]  # never 15: 15 - 12 would be the 3 bikes
-    code, out, _ = run(capsys, "stats", "--from", "2026-01-01", "--to", "2026-06-30",
-                       "--area", "zuid-oost", "--by", "theme,emergency")
+    code, out, _ = run(
+        capsys,
+        "stats",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-06-30",
+        "--area",
+        "zuid-oost",
+        "--by",
+        "theme,emergency",
+    )
     assert out.splitlines()[-1].split() == ["total", "15"]
 
 
 def test_csv_and_other_fields(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "stats", "--from", "2026-02-01", "--to", "2026-02-28",
-                       "--by", "month,weekday,hour,emergency", "--format", "csv")
+    code, out, _ = run(
+        capsys,
+        "stats",
+        "--from",
+        "2026-02-01",
+        "--to",
+        "2026-02-28",
+        "--by",
+        "month,weekday,hour,emergency",
+        "--format",
+        "csv",
+    )
     assert code == 0
-    assert out.splitlines() == ["month,weekday,hour,emergency,count", "2026-02,fri,22,no,5",
-                                "2026-02,fri,22,yes,8"]
-    code, out, _ = run(capsys, "stats", "--from", "2026-01-01", "--to", "2026-12-31",
-                       "--by", "kind", "--format", "json")
-    assert json.loads(out) == [
-        {"kind": "helpful", "count": "<5"}, {"kind": "question", "count": 32},
+    assert out.splitlines() == [
+        "month,weekday,hour,emergency,count",
+        "2026-02,fri,22,no,5",
+        "2026-02,fri,22,yes,8",
     ]
-    code, out, _ = run(capsys, "stats", "--from", "2026-01-01", "--to", "2026-12-31",
-                       "--by", "", "--format", "json")
+    code, out, _ = run(
+        capsys,
+        "stats",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--by",
+        "kind",
+        "--format",
+        "json",
+    )
+    assert json.loads(out) == [
+        {"kind": "helpful", "count": "<5"},
+        {"kind": "question", "count": 32},
+    ]
+    code, out, _ = run(
+        capsys,
+        "stats",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--by",
+        "",
+        "--format",
+        "json",
+    )
     assert json.loads(out) == [{"count": 32}]
 
 
@@ -118,28 +190,42 @@ def test_csv_and_other_fields(db_path: Path, capsys: pytest.CaptureFixture[str])
         (["--from", "2026-01-01", "--to", "2026-02-01", "--area", "mars"], "noord-oost"),
     ],
 )
-def test_bad_input_exits_2(db_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
-                           message: str) -> None:
+def test_bad_input_exits_2(
+    db_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     code, out, err = run(capsys, "stats", *argv)
     assert (code, out) == (2, "")
     assert message in err and err.startswith("meldwijzer: ")
 
 
-def test_a_missing_database_is_not_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_database_is_not_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("MELDWIJZER_DB", str(tmp_path / "none.sqlite3"))
     code, _, err = run(capsys, "stats", "--from", "2026-01-01", "--to", "2026-02-01")
     assert code == 2 and "MELDWIJZER_DB" in err
     assert not (tmp_path / "none.sqlite3").exists()
 
 
-def test_k_comes_from_the_environment(db_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_k_comes_from_the_environment(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("MELDWIJZER_STATS_MIN_CELL", "10")
-    _, out, _ = run(capsys, "stats", "--from", "2026-01-01", "--to", "2026-06-30",
-                    "--by", "area", "--format", "json")
+    _, out, _ = run(
+        capsys,
+        "stats",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-06-30",
+        "--by",
+        "area",
+        "--format",
+        "json",
+    )
     assert json.loads(out) == [
-        {"area": "noord-oost", "count": 15}, {"area": "unknown", "count": "<10"},
+        {"area": "noord-oost", "count": 15},
+        {"area": "unknown", "count": "<10"},
         {"area": "zuid-oost", "count": 15},
     ]
     monkeypatch.setenv("MELDWIJZER_STATS_MIN_CELL", "five")
@@ -147,14 +233,18 @@ def test_k_comes_from_the_environment(db_path: Path, monkeypatch: pytest.MonkeyP
     assert code == 2 and "MELDWIJZER_STATS_MIN_CELL" in err
 
 
-def test_report_writes_its_files(db_path: Path, tmp_path: Path,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_writes_its_files(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out_dir = tmp_path / "out"
-    code, out, err = run(capsys, "report", "--period", "2026H1", "--area", "zuid-oost",
-                         "--out", str(out_dir))
+    code, out, err = run(
+        capsys, "report", "--period", "2026H1", "--area", "zuid-oost", "--out", str(out_dir)
+    )
     assert (code, err) == (0, "")
     assert sorted(Path(p).name for p in out.split()) == [
-        "heatmap-zuid-oost.png", "index.html", "report.json",
+        "heatmap-zuid-oost.png",
+        "index.html",
+        "report.json",
     ]
     assert json.loads((out_dir / "report.json").read_text("utf-8"))["areas"][0]["total"] == 15
     code, out, _ = run(capsys, "report", "--period", "2026Q1", "--out", str(tmp_path / "all"))
@@ -169,31 +259,53 @@ def test_report_writes_its_files(db_path: Path, tmp_path: Path,
         (["--period", "2026H1", "--area", "mars"], "--area"),
     ],
 )
-def test_report_refuses_bad_input(db_path: Path, tmp_path: Path,
-                                  capsys: pytest.CaptureFixture[str], argv: list[str],
-                                  message: str) -> None:
+def test_report_refuses_bad_input(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     code, _, err = run(capsys, "report", *argv, "--out", str(tmp_path / "x"))
     assert code == 2 and message in err
     assert not (tmp_path / "x").exists()
 
 
-def test_report_out_must_be_a_folder(db_path: Path, tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_out_must_be_a_folder(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "file").write_text("x")
     code, _, err = run(capsys, "report", "--period", "2026H1", "--out", str(tmp_path / "file"))
     assert code == 2 and "not a folder" in err
 
 
 def test_retention(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    before = run(capsys, "stats", "--from", "2026-01-01", "--to", "2026-12-31", "--by", "area",
-                 "--format", "json")[1]
+    before = run(
+        capsys,
+        "stats",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--by",
+        "area",
+        "--format",
+        "json",
+    )[1]
     code, out, _ = run(capsys, "retention", "--months", "1")
     assert code == 0 and "rolled" in out
-    after = run(capsys, "stats", "--from", "2026-01-01", "--to", "2026-12-31", "--by", "area",
-                "--format", "json")[1]
+    after = run(
+        capsys,
+        "stats",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--by",
+        "area",
+        "--format",
+        "json",
+    )[1]
     assert after == before
-    code, _, err = run(capsys, "stats", "--from", "2026-01-10", "--to", "2026-12-31",
-                       "--by", "area")
+    code, _, err = run(
+        capsys, "stats", "--from", "2026-01-10", "--to", "2026-12-31", "--by", "area"
+    )
     assert "2026-01 is kept only as a whole month" in err
     code, _, err = run(capsys, "retention", "--months", "0")
     assert code == 2 and "at least 1 month" in err

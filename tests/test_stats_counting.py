@@ -37,10 +37,12 @@ def clock() -> Clock:
 
 
 # The meldkaart is edited often; counting only needs situation -> theme.
-KAART = SimpleNamespace(situations={
-    "afval-bijplaatsing": SimpleNamespace(theme="afval"),
-    "nood-brand": SimpleNamespace(theme="veiligheid"),
-})
+KAART = SimpleNamespace(
+    situations={
+        "afval-bijplaatsing": SimpleNamespace(theme="afval"),
+        "nood-brand": SimpleNamespace(theme="veiligheid"),
+    }
+)
 
 
 @pytest.fixture
@@ -50,8 +52,13 @@ def stats(db: Database, clock: Clock) -> Stats:
 
 def bin_question(**changes: object) -> Question:
     fields: dict[str, object] = {
-        "situation": "afval-bijplaatsing", "channel": "melddesk", "emergency": False,
-        "language": "nl", "door": "telegram", "area": "noord-oost", "pc4": "6222",
+        "situation": "afval-bijplaatsing",
+        "channel": "melddesk",
+        "emergency": False,
+        "language": "nl",
+        "door": "telegram",
+        "area": "noord-oost",
+        "pc4": "6222",
     }
     fields.update(changes)
     return Question(**fields)  # type: ignore[arg-type]
@@ -69,10 +76,19 @@ async def test_the_same_question_twice_is_one_counter_of_two(stats: Stats) -> No
     [row] = await rows(stats)
     assert row["count"] == 2
     assert row == {
-        "day": "2026-03-11", "whole_month": 0, "hour_of_week": 2 * 24 + 14,
-        "area": "noord-oost", "pc4": "6222", "situation": "afval-bijplaatsing", "theme": "afval",
-        "channel": "melddesk", "emergency": 0, "language": "nl", "door": "telegram",
-        "kind": "question", "count": 2,
+        "day": "2026-03-11",
+        "whole_month": 0,
+        "hour_of_week": 2 * 24 + 14,
+        "area": "noord-oost",
+        "pc4": "6222",
+        "situation": "afval-bijplaatsing",
+        "theme": "afval",
+        "channel": "melddesk",
+        "emergency": 0,
+        "language": "nl",
+        "door": "telegram",
+        "kind": "question",
+        "count": 2,
     }
 
 
@@ -97,20 +113,31 @@ async def test_theme_comes_from_the_meldkaart_unless_given(stats: Stats) -> None
     await stats.record(bin_question(situation="nood-brand", theme="brandveiligheid"))
     themes = {(r["situation"], r["theme"]) for r in await rows(stats)}
     assert themes == {
-        ("nood-brand", "veiligheid"), ("no-such-situation", "unknown"), ("unknown", "unknown"),
+        ("nood-brand", "veiligheid"),
+        ("no-such-situation", "unknown"),
+        ("unknown", "unknown"),
         ("nood-brand", "brandveiligheid"),
     }
 
 
 async def test_free_text_can_never_reach_a_counter(stats: Stats) -> None:
     """A caller's slip (text where an id belongs) is counted as 'unknown', never stored."""
-    await stats.record(bin_question(
-        situation="Jan de Vries, Boschstraat 12", channel="bel 06-12345678", language="Nederlands",
-        area="jan@example.nl", pc4="6211 AB",
-    ))
+    await stats.record(
+        bin_question(
+            situation="Jan de Vries, Boschstraat 12",
+            channel="bel 06-12345678",
+            language="Nederlands",
+            area="jan@example.nl",
+            pc4="6211 AB",
+        )
+    )
     [row] = await rows(stats)
     assert (row["situation"], row["channel"], row["language"], row["area"], row["pc4"]) == (
-        "unknown", "unknown", "unknown", "unknown", "unknown"
+        "unknown",
+        "unknown",
+        "unknown",
+        "unknown",
+        "unknown",
     )
 
 
@@ -123,8 +150,9 @@ async def test_feedback_counts_thumbs_apart(stats: Stats) -> None:
     await stats.feedback("afval-bijplaatsing", True, "telegram")
     await stats.feedback("afval-bijplaatsing", True, "telegram")
     await stats.feedback("afval-bijplaatsing", False, "web")
-    counts = await stats.counts(date(2026, 3, 1), date(2026, 3, 31), ["kind"],
-                                kinds=("question", "helpful", "unhelpful"))
+    counts = await stats.counts(
+        date(2026, 3, 1), date(2026, 3, 31), ["kind"], kinds=("question", "helpful", "unhelpful")
+    )
     assert [(c.key, c.count) for c in counts] == [(("helpful",), 2), (("unhelpful",), 1)]
     assert await stats.counts(date(2026, 3, 1), date(2026, 3, 31), ["kind"]) == []
 
@@ -172,7 +200,8 @@ async def test_counts_group_and_filter(stats: Stats, clock: Clock) -> None:
     assert [(c.key, c.count) for c in north] == [(("afval", "no"), 1), (("veiligheid", "yes"), 1)]
     when = await stats.counts(date(2026, 3, 1), date(2026, 4, 30), ["month", "weekday", "hour"])
     assert [(c.key, c.count) for c in when] == [
-        (("2026-03", "wed", 14), 3), (("2026-04", "wed", 10), 1),
+        (("2026-03", "wed", 14), 3),
+        (("2026-04", "wed", 10), 1),
     ]
     assert [c.count for c in await stats.counts(*march, [])] == [3]
     assert await stats.counts(date(2025, 1, 1), date(2025, 12, 31), []) == []

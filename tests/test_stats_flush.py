@@ -34,8 +34,13 @@ HOUR = 3600.0  # a flush interval no test waits for: only an explicit or a shutd
 
 def question(pc4: str = "6222", **changes: Any) -> Question:
     fields: dict[str, Any] = {
-        "situation": "afval-bijplaatsing", "channel": "melddesk", "emergency": False,
-        "language": "nl", "door": "telegram", "area": "noord-oost", "pc4": pc4,
+        "situation": "afval-bijplaatsing",
+        "channel": "melddesk",
+        "emergency": False,
+        "language": "nl",
+        "door": "telegram",
+        "area": "noord-oost",
+        "pc4": pc4,
     }
     fields.update(changes)
     return Question(**fields)
@@ -51,8 +56,13 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 @pytest.fixture
 def stats(db: Database) -> Stats:
     moment = datetime(2026, 3, 11, 13, 20, tzinfo=UTC)
-    return Stats(db, Settings(), clock=lambda: moment, meldkaart=KAART,  # type: ignore[arg-type]
-                 flush_seconds=HOUR)
+    return Stats(
+        db,
+        Settings(),
+        clock=lambda: moment,
+        meldkaart=KAART,  # type: ignore[arg-type]
+        flush_seconds=HOUR,
+    )
 
 
 async def table(db: Database) -> dict[str, int]:

@@ -62,12 +62,21 @@ async def stats(tmp_path: Path) -> AsyncIterator[Stats]:
     await db.close()
 
 
-async def ask(stats: Stats, when: datetime, times: int, situation: str | None,
-              area: str = "noord-oost", pc4: str | None = None) -> None:
+async def ask(
+    stats: Stats,
+    when: datetime,
+    times: int,
+    situation: str | None,
+    area: str = "noord-oost",
+    pc4: str | None = None,
+) -> None:
     stats.clock.moment = when  # type: ignore[attr-defined]
     for _ in range(times):
-        await stats.record(Question(situation, "melddesk" if situation else None, False, "nl",
-                                    "telegram", area, pc4))
+        await stats.record(
+            Question(
+                situation, "melddesk" if situation else None, False, "nl", "telegram", area, pc4
+            )
+        )
 
 
 async def generate_half_year(stats: Stats) -> None:
@@ -100,8 +109,9 @@ async def test_the_overview_of_a_half_year(stats: Stats) -> None:
     assert o.previous_total.label == "41–44"  # 25 + 8 + 7 shown, the 2 bikes hidden
     assert o.change is None
 
-    themes = {i.id: (i.figure.label, i.previous.label if i.previous else None, i.change)
-              for i in o.themes}
+    themes = {
+        i.id: (i.figure.label, i.previous.label if i.previous else None, i.change) for i in o.themes
+    }
     assert themes == {
         "afval": ("40", "25", 15),
         "fiets": ("12", "<5", None),  # the change would give the hidden 2 away
@@ -134,7 +144,9 @@ async def test_other_periods_and_an_empty_area(stats: Stats) -> None:
     q1 = await build_overview(stats, Period.parse("2026Q1"), "noord-oost", "en")
     assert q1.previous_period.label == "2025Q4"
     assert {i.id: i.figure.label for i in q1.themes} == {
-        "afval": "30", "fiets": "12", "veiligheid": "7",
+        "afval": "30",
+        "fiets": "12",
+        "veiligheid": "7",
     }
     march = await build_overview(stats, Period.parse("2026-03"), "zuid-oost", "en")
     assert (march.total.label, [i.name for i in march.situations]) == ("100", ["Abandoned bike"])
@@ -175,7 +187,10 @@ async def test_report_files(stats: Stats, tmp_path: Path) -> None:
     out = tmp_path / "rapport"
     written = write_report(overviews, out, "nl", date(2026, 7, 2))
     assert sorted(p.name for p in written) == [
-        "heatmap-noord-oost.png", "heatmap-zuid-oost.png", "index.html", "report.json",
+        "heatmap-noord-oost.png",
+        "heatmap-zuid-oost.png",
+        "index.html",
+        "report.json",
     ]
     for area in ("noord-oost", "zuid-oost"):
         png = (out / heatmap_file(area)).read_bytes()
@@ -194,13 +209,22 @@ async def test_report_files(stats: Stats, tmp_path: Path) -> None:
     data = json.loads((out / "report.json").read_text("utf-8"))
     north = data["areas"][0]
     assert (data["k"], north["area"], north["total"], north["previous_total"]) == (
-        5, "noord-oost", "66–69", "41–44"
+        5,
+        "noord-oost",
+        "66–69",
+        "41–44",
     )
     assert north["themes"][0] == {
-        "id": "afval", "name": "Afval", "count": 40, "previous": 25, "change": 15,
+        "id": "afval",
+        "name": "Afval",
+        "count": 40,
+        "previous": 25,
+        "change": 15,
     }
-    assert north["hotspots"] == [{"id": "6222", "name": "6222", "count": 30},
-                                 {"id": "6224", "name": "6224", "count": 10}]
+    assert north["hotspots"] == [
+        {"id": "6222", "name": "6222", "count": 30},
+        {"id": "6224", "name": "6224", "count": 10},
+    ]
     assert north["hot_times"]["busiest"] == ["Fri 22:00"]
     assert data["areas"][1]["total"] == 100
 
@@ -214,8 +238,9 @@ async def test_the_chat_summary(stats: Stats) -> None:
     assert "6222 (30)" in text and "vr 22:00" in text
     assert "geen meldingen of incidenten" in text
     assert "Jeugdoverlast" not in text
-    english = summary_text(await build_overview(stats, Period.parse("2026H1"), "noord-oost", "en"),
-                           "en")
+    english = summary_text(
+        await build_overview(stats, Period.parse("2026H1"), "noord-oost", "en"), "en"
+    )
     assert "Rubbish by the bin (40)" in english and "Fri 22:00" in english
 
 

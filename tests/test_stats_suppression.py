@@ -136,7 +136,8 @@ def test_the_auditor_catches_the_naive_rule() -> None:
 tables = st.integers(1, 3).flatmap(
     lambda rows: st.integers(1, 3).flatmap(
         lambda cols: st.tuples(
-            st.just(rows), st.just(cols),
+            st.just(rows),
+            st.just(cols),
             st.lists(st.integers(0, 12), min_size=rows * cols, max_size=rows * cols),
         )
     )

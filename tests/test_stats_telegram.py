@@ -25,10 +25,19 @@ async def test_a_question_is_counted_and_nothing_else_is_kept(telegram: Any) -> 
     [row] = await counters(telegram)
     now = datetime.now(TZ)
     assert row == {
-        "day": now.date().isoformat(), "whole_month": 0, "hour_of_week": row["hour_of_week"],
-        "area": "unknown", "pc4": "unknown", "situation": "afval-bijplaatsing",
-        "theme": row["theme"], "channel": "melddesk", "emergency": 0, "language": "nl",
-        "door": "telegram", "kind": "question", "count": 1,
+        "day": now.date().isoformat(),
+        "whole_month": 0,
+        "hour_of_week": row["hour_of_week"],
+        "area": "unknown",
+        "pc4": "unknown",
+        "situation": "afval-bijplaatsing",
+        "theme": row["theme"],
+        "channel": "melddesk",
+        "emergency": 0,
+        "language": "nl",
+        "door": "telegram",
+        "kind": "question",
+        "count": 1,
     }
     assert row["hour_of_week"] // 24 == now.weekday()
     assert row["theme"] == telegram.services.router.meldkaart.situation("afval-bijplaatsing").theme

@@ -145,7 +145,8 @@ async def test_meldwijzer_run_polls_until_sigterm(fake_api, tmp_path) -> None:
         "TELEGRAM_BOT_TOKEN": fake_api.token,
         "TELEGRAM_API_URL": fake_api.base_url,
         "MELDWIJZER_DB": str(tmp_path / "run.sqlite3"),
-        "HOST": "127.0.0.1", "PORT": str(_free_port()),
+        "HOST": "127.0.0.1",
+        "PORT": str(_free_port()),
     }
     env.pop("WEBHOOK_URL", None)
     process = await asyncio.create_subprocess_exec(

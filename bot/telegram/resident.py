@@ -97,8 +97,13 @@ def count(
     and a counting failure never costs an answer. PTB awaits such tasks when it stops.
     """
     question = Question(
-        situation=result.situation, channel=result.channel, emergency=result.emergency,
-        language=lang, door=DOOR, area=area_id, pc4=pc4,
+        situation=result.situation,
+        channel=result.channel,
+        emergency=result.emergency,
+        language=lang,
+        door=DOOR,
+        area=area_id,
+        pc4=pc4,
     )
     task = context.application.create_task(_record(context, question), name="count")
     tasks: set[asyncio.Task[None]] = context.bot_data.setdefault(COUNTING, set())

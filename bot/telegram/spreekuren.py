@@ -62,8 +62,14 @@ PICK, FIELD, VALUE, CONFIRM_EDIT = range(10, 14)
 END = ConversationHandler.END
 
 STAFF_COMMANDS = (
-    "spreekuur_nieuw", "spreekuur_wijzig", "spreekuur_annuleer", "spreekuren_beheer",
-    "staff_toevoegen", "staff_verwijderen", "staff_lijst", "mijn_id",
+    "spreekuur_nieuw",
+    "spreekuur_wijzig",
+    "spreekuur_annuleer",
+    "spreekuren_beheer",
+    "staff_toevoegen",
+    "staff_verwijderen",
+    "staff_lijst",
+    "mijn_id",
 )
 STOP_COMMANDS = ("afbreken", "cancel")
 
@@ -90,8 +96,9 @@ def user_id(update: Update) -> int:
     return update.effective_user.id if update.effective_user else 0
 
 
-async def say(update: Update, context: Context, html: str,
-              keyboard: InlineKeyboardMarkup | None = None) -> None:
+async def say(
+    update: Update, context: Context, html: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
     """Send HTML (already escaped) to the update's chat, split when over Telegram's limit."""
     chat = update.effective_chat
     if chat is None:
@@ -102,8 +109,9 @@ async def say(update: Update, context: Context, html: str,
         await context.bot.send_message(chat.id, part, reply_markup=markup)
 
 
-async def say_text(update: Update, context: Context, text: str,
-                   keyboard: InlineKeyboardMarkup | None = None) -> None:
+async def say_text(
+    update: Update, context: Context, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
     """Send plain TEXT (escaped here)."""
     await say(update, context, esc(text), keyboard)
 
@@ -182,15 +190,21 @@ def calendar_keyboard(context: Context, area: str, lang: str) -> InlineKeyboardM
 
 async def show_listing(update: Update, context: Context, area: str, lang: str) -> None:
     """Send the spreekuren of AREA."""
-    await say(update, context, await listing_html(context, area, lang),
-              calendar_keyboard(context, area, lang))
+    await say(
+        update,
+        context,
+        await listing_html(context, area, lang),
+        calendar_keyboard(context, area, lang),
+    )
 
 
-def area_buttons(lang: str, areas: tuple[str, ...] | None = None,
-                 prefix: str = SPREEKUREN) -> InlineKeyboardMarkup:
+def area_buttons(
+    lang: str, areas: tuple[str, ...] | None = None, prefix: str = SPREEKUREN
+) -> InlineKeyboardMarkup:
     """One button per area (callback PREFIX:<area>)."""
-    return keyboard(*[[button(spreekuren.area_name(a, lang), f"{prefix}:{a}")]
-                      for a in (areas or area_ids())])
+    return keyboard(
+        *[[button(spreekuren.area_name(a, lang), f"{prefix}:{a}")] for a in (areas or area_ids())]
+    )
 
 
 @answering
@@ -211,8 +225,12 @@ async def _listing_for_query(update: Update, context: Context, query: str, lang:
     try:
         result = context.services.areas.lookup(query)
     except AreaNotFound as exc:
-        await say_text(update, context, exc.message(lang) + "\n\n" +
-                       t("spreekuren.tg.pick_area", lang), area_buttons(lang))
+        await say_text(
+            update,
+            context,
+            exc.message(lang) + "\n\n" + t("spreekuren.tg.pick_area", lang),
+            area_buttons(lang),
+        )
         return
     if result.status == Status.FOUND and result.area:
         await show_listing(update, context, result.area, lang)
@@ -224,8 +242,12 @@ async def _listing_for_query(update: Update, context: Context, query: str, lang:
             if candidate.area in seen:
                 continue
             seen.append(candidate.area)
-            label = t("spreekuren.tg.candidate", lang, buurt=candidate.buurt,
-                      area=spreekuren.area_name(candidate.area, lang))
+            label = t(
+                "spreekuren.tg.candidate",
+                lang,
+                buurt=candidate.buurt,
+                area=spreekuren.area_name(candidate.area, lang),
+            )
             rows.append([button(label, f"{SPREEKUREN}:{candidate.area}")])
         await say_text(update, context, t("spreekuren.tg.choose", lang), keyboard(*rows))
         return
@@ -271,15 +293,30 @@ async def staff_add(update: Update, context: Context, lang: str) -> None:
     await staff.require_admin(user_id(update), "staff.add", now)
     parts = command_text(update).split(maxsplit=2)
     if len(parts) < 2:
-        await say_text(update, context, t("spreekuren.tg.staff_add_usage", lang,
-                                          areas=", ".join(area_ids())))
+        await say_text(
+            update, context, t("spreekuren.tg.staff_add_usage", lang, areas=", ".join(area_ids()))
+        )
         return
     member_id = _user_id(parts[0])
-    member = await staff.add(user_id(update), member_id, parse_areas(parts[1]), now,
-                             name=parts[2] if len(parts) > 2 else "")
+    member = await staff.add(
+        user_id(update),
+        member_id,
+        parse_areas(parts[1]),
+        now,
+        name=parts[2] if len(parts) > 2 else "",
+    )
     names = ", ".join(spreekuren.area_name(a, lang) for a in member.areas)
-    await say_text(update, context, t("spreekuren.tg.staff_added", lang, id=member.user_id,
-                                      name=member.name or member.user_id, areas=names))
+    await say_text(
+        update,
+        context,
+        t(
+            "spreekuren.tg.staff_added",
+            lang,
+            id=member.user_id,
+            name=member.name or member.user_id,
+            areas=names,
+        ),
+    )
     await _menu(context, member.user_id, show=True)
 
 
@@ -312,8 +349,15 @@ async def staff_list(update: Update, context: Context, lang: str) -> None:
     lines = [t("spreekuren.tg.staff_heading", lang)]
     for member in members:
         areas = ", ".join(spreekuren.area_name(a, lang) for a in member.areas)
-        lines.append(t("spreekuren.tg.staff_line", lang, name=member.name or "-",
-                       id=member.user_id, areas=areas))
+        lines.append(
+            t(
+                "spreekuren.tg.staff_line",
+                lang,
+                name=member.name or "-",
+                id=member.user_id,
+                areas=areas,
+            )
+        )
     await say_text(update, context, "\n".join(lines))
 
 
@@ -402,8 +446,15 @@ def _stop_row(lang: str, prefix: str) -> list[InlineKeyboardButton]:
     return [button(t("spreekuren.tg.stop_button", lang), f"{prefix}:stop")]
 
 
-async def _ask(update: Update, context: Context, key: str, lang: str, prefix: str = NEW,
-               extra: list[list[InlineKeyboardButton]] | None = None, **values: object) -> None:
+async def _ask(
+    update: Update,
+    context: Context,
+    key: str,
+    lang: str,
+    prefix: str = NEW,
+    extra: list[list[InlineKeyboardButton]] | None = None,
+    **values: object,
+) -> None:
     rows = [*(extra or []), _stop_row(lang, prefix)]
     await say_text(update, context, t(key, lang, **values), keyboard(*rows))
 
@@ -418,14 +469,20 @@ async def new_start(update: Update, context: Context, lang: str) -> int | None:
     line = command_text(update)
     if line:
         draft = spreekuren.parse_line(line, spreekuren.today_in_maastricht(now))
-        stored = await spreekuren.publish(context.services.db, directory(context), actor, draft,
-                                          now)
+        stored = await spreekuren.publish(
+            context.services.db, directory(context), actor, draft, now
+        )
         await _published(update, context, stored, lang)
         return END
     if len(areas) == 1:
         _draft(context)["area"] = areas[0]
-        await _ask(update, context, "spreekuren.tg.ask_when_in", lang,
-                   area=spreekuren.area_name(areas[0], lang))
+        await _ask(
+            update,
+            context,
+            "spreekuren.tg.ask_when_in",
+            lang,
+            area=spreekuren.area_name(areas[0], lang),
+        )
         return WHEN
     rows = [[button(spreekuren.area_name(a, lang), f"{NEW}:area:{a}")] for a in areas]
     await _ask(update, context, "spreekuren.tg.ask_area", lang, extra=rows)
@@ -436,11 +493,13 @@ async def new_start(update: Update, context: Context, lang: str) -> int | None:
 async def new_area(update: Update, context: Context, lang: str) -> int | None:
     """The area button of the guided conversation."""
     area = (update.callback_query.data or "").split(":", 2)[-1]  # type: ignore[union-attr]
-    await directory(context).require_area(user_id(update), area, "spreekuur.create",
-                                          now_of(context))
+    await directory(context).require_area(
+        user_id(update), area, "spreekuur.create", now_of(context)
+    )
     _draft(context)["area"] = area
-    await _ask(update, context, "spreekuren.tg.ask_when_in", lang,
-               area=spreekuren.area_name(area, lang))
+    await _ask(
+        update, context, "spreekuren.tg.ask_when_in", lang, area=spreekuren.area_name(area, lang)
+    )
     return WHEN
 
 
@@ -461,8 +520,9 @@ async def new_times(update: Update, context: Context, lang: str) -> int | None:
     text = update.effective_message.text or ""  # type: ignore[union-attr]
     draft["times"] = parse_time_range(text)
     try:
-        spreekuren.validate(Draft(draft["area"], draft["schedule"], draft["times"], "-"),
-                            now_of(context))
+        spreekuren.validate(
+            Draft(draft["area"], draft["schedule"], draft["times"], "-"), now_of(context)
+        )
     except SpreekuurError as exc:
         if exc.key != "spreekuren.err.past":
             raise
@@ -491,12 +551,17 @@ async def new_note(update: Update, context: Context, lang: str) -> int | None:
     text = "" if update.callback_query or message is None else (message.text or "")
     draft = _draft(context)
     draft["note"] = spreekuren.parse_note(text)
-    preview = Draft(draft["area"], draft["schedule"], draft["times"], draft["place"],
-                    draft["note"])
+    preview = Draft(draft["area"], draft["schedule"], draft["times"], draft["place"], draft["note"])
     today = spreekuren.today_in_maastricht(now_of(context))
     rows = [[button(t("spreekuren.tg.publish_button", lang), f"{NEW}:ok")]]
-    await _ask(update, context, "spreekuren.tg.preview", lang, extra=rows,
-               text=spreekuren.describe(preview, lang, today))
+    await _ask(
+        update,
+        context,
+        "spreekuren.tg.preview",
+        lang,
+        extra=rows,
+        text=spreekuren.describe(preview, lang, today),
+    )
     return CONFIRM
 
 
@@ -507,11 +572,11 @@ async def new_confirm(update: Update, context: Context, lang: str) -> int | None
     if not {"area", "schedule", "times", "place", "note"} <= set(draft):
         await say_text(update, context, t("spreekuren.tg.expired", lang))
         return END
-    preview = Draft(draft["area"], draft["schedule"], draft["times"], draft["place"],
-                    draft["note"])
+    preview = Draft(draft["area"], draft["schedule"], draft["times"], draft["place"], draft["note"])
     try:
-        stored = await spreekuren.publish(context.services.db, directory(context),
-                                          user_id(update), preview, now_of(context))
+        stored = await spreekuren.publish(
+            context.services.db, directory(context), user_id(update), preview, now_of(context)
+        )
     except SpreekuurError as exc:
         await say_text(update, context, exc.message(lang))
         if exc.key == "spreekuren.err.overlap":
@@ -526,8 +591,11 @@ async def new_confirm(update: Update, context: Context, lang: str) -> int | None
 
 async def _published(update: Update, context: Context, stored: Spreekuur, lang: str) -> None:
     today = spreekuren.today_in_maastricht(now_of(context))
-    await say_text(update, context, t("spreekuren.tg.published", lang,
-                                      text=spreekuren.describe(stored, lang, today)))
+    await say_text(
+        update,
+        context,
+        t("spreekuren.tg.published", lang, text=spreekuren.describe(stored, lang, today)),
+    )
 
 
 @answering
@@ -567,8 +635,15 @@ async def edit_start(update: Update, context: Context, lang: str) -> int | None:
     if context.user_data is not None:
         context.user_data.pop(DRAFT, None)
     if len(parts) == 3:
-        stored = await spreekuren.edit(context.services.db, directory(context), actor,
-                                       _number(parts[0]), parts[1], parts[2], now)
+        stored = await spreekuren.edit(
+            context.services.db,
+            directory(context),
+            actor,
+            _number(parts[0]),
+            parts[1],
+            parts[2],
+            now,
+        )
         await _changed(update, context, stored, lang)
         return END
     if not parts:
@@ -590,10 +665,19 @@ async def edit_start(update: Update, context: Context, lang: str) -> int | None:
 
 async def _ask_field(update: Update, context: Context, found: Spreekuur, lang: str) -> int:
     today = spreekuren.today_in_maastricht(now_of(context))
-    rows = [[button(t(f"spreekuren.tg.field.{f}", lang), f"{EDIT}:f:{f}")]
-            for f in spreekuren.EDIT_FIELDS]
-    await _ask(update, context, "spreekuren.tg.pick_field", lang, EDIT, extra=rows,
-               text=spreekuren.describe(found, lang, today))
+    rows = [
+        [button(t(f"spreekuren.tg.field.{f}", lang), f"{EDIT}:f:{f}")]
+        for f in spreekuren.EDIT_FIELDS
+    ]
+    await _ask(
+        update,
+        context,
+        "spreekuren.tg.pick_field",
+        lang,
+        EDIT,
+        extra=rows,
+        text=spreekuren.describe(found, lang, today),
+    )
     return FIELD
 
 
@@ -635,9 +719,16 @@ async def edit_value(update: Update, context: Context, lang: str) -> int | None:
     changed = spreekuren.validate(changed, now, move_first=draft["field"] == "when")
     draft["value"] = value
     rows = [[button(t("spreekuren.tg.save_button", lang), f"{EDIT}:ok")]]
-    await _ask(update, context, "spreekuren.tg.preview_edit", lang, EDIT, extra=rows,
-               before=spreekuren.describe(found, lang, today),
-               after=spreekuren.describe(changed, lang, today))
+    await _ask(
+        update,
+        context,
+        "spreekuren.tg.preview_edit",
+        lang,
+        EDIT,
+        extra=rows,
+        before=spreekuren.describe(found, lang, today),
+        after=spreekuren.describe(changed, lang, today),
+    )
     return CONFIRM_EDIT
 
 
@@ -649,9 +740,15 @@ async def edit_confirm(update: Update, context: Context, lang: str) -> int | Non
         await say_text(update, context, t("spreekuren.tg.expired", lang))
         return END
     try:
-        stored = await spreekuren.edit(context.services.db, directory(context), user_id(update),
-                                       draft["id"], draft["field"], draft["value"],
-                                       now_of(context))
+        stored = await spreekuren.edit(
+            context.services.db,
+            directory(context),
+            user_id(update),
+            draft["id"],
+            draft["field"],
+            draft["value"],
+            now_of(context),
+        )
     except SpreekuurError as exc:
         await say_text(update, context, exc.message(lang))
         return await _ask_value(update, context, lang)
@@ -662,8 +759,11 @@ async def edit_confirm(update: Update, context: Context, lang: str) -> int | Non
 
 async def _changed(update: Update, context: Context, stored: Spreekuur, lang: str) -> None:
     today = spreekuren.today_in_maastricht(now_of(context))
-    await say_text(update, context, t("spreekuren.tg.changed", lang,
-                                      text=spreekuren.describe(stored, lang, today)))
+    await say_text(
+        update,
+        context,
+        t("spreekuren.tg.changed", lang, text=spreekuren.describe(stored, lang, today)),
+    )
 
 
 # -- staff: cancel ----------------------------------------------------------------------------
@@ -688,13 +788,15 @@ async def cancel_command(update: Update, context: Context, lang: str) -> None:
         return
     number = _number(parts[0])
     if len(parts) == 1:
-        await _offer_dates(update, context, await _own(context, actor, number,
-                                                       "spreekuur.cancel"), lang)
+        await _offer_dates(
+            update, context, await _own(context, actor, number, "spreekuur.cancel"), lang
+        )
         return
     which = parts[1].strip().lower()
     day = None if which in _ALL else parse_date(which, spreekuren.today_in_maastricht(now))
-    stored = await spreekuren.cancel(context.services.db, directory(context), actor, number, day,
-                                     now)
+    stored = await spreekuren.cancel(
+        context.services.db, directory(context), actor, number, day, now
+    )
     await _cancelled(update, context, stored, day, lang)
 
 
@@ -710,24 +812,35 @@ async def _offer_dates(update: Update, context: Context, found: Spreekuur, lang:
         [button(spreekuren.format_day(o.day, lang, today), f"{CANCEL}:c:{found.id}:{o.day:%Y%m%d}")]
         for o in coming[:DATE_BUTTONS]
     ]
-    rows.append([button(t("spreekuren.tg.cancel_all_button", lang),
-                        f"{CANCEL}:c:{found.id}:all")])
-    await say_text(update, context, t("spreekuren.tg.pick_date", lang,
-                                      text=spreekuren.describe(found, lang, today)),
-                   keyboard(*rows))
+    rows.append([button(t("spreekuren.tg.cancel_all_button", lang), f"{CANCEL}:c:{found.id}:all")])
+    await say_text(
+        update,
+        context,
+        t("spreekuren.tg.pick_date", lang, text=spreekuren.describe(found, lang, today)),
+        keyboard(*rows),
+    )
 
 
-async def _confirm_cancel(update: Update, context: Context, found: Spreekuur, day: date | None,
-                          lang: str) -> None:
+async def _confirm_cancel(
+    update: Update, context: Context, found: Spreekuur, day: date | None, lang: str
+) -> None:
     today = spreekuren.today_in_maastricht(now_of(context))
     which = f"{day:%Y%m%d}" if day else "all"
-    what = (spreekuren.format_day(day, lang, today) if day else
-            spreekuren.describe(found, lang, today))
+    what = (
+        spreekuren.format_day(day, lang, today) if day else spreekuren.describe(found, lang, today)
+    )
     key = "spreekuren.tg.confirm_cancel_day" if day else "spreekuren.tg.confirm_cancel"
-    await say_text(update, context, t(key, lang, id=found.id, text=what),
-                   keyboard([button(t("spreekuren.tg.cancel_yes", lang),
-                                    f"{CANCEL}:y:{found.id}:{which}"),
-                             button(t("spreekuren.tg.cancel_no", lang), f"{CANCEL}:n")]))
+    await say_text(
+        update,
+        context,
+        t(key, lang, id=found.id, text=what),
+        keyboard(
+            [
+                button(t("spreekuren.tg.cancel_yes", lang), f"{CANCEL}:y:{found.id}:{which}"),
+                button(t("spreekuren.tg.cancel_no", lang), f"{CANCEL}:n"),
+            ]
+        ),
+    )
 
 
 @answering
@@ -751,8 +864,9 @@ async def cancel_button(update: Update, context: Context, lang: str) -> None:
     if parts[1] == "c":
         await _confirm_cancel(update, context, found, day, lang)
         return
-    stored = await spreekuren.cancel(context.services.db, directory(context), actor, found.id,
-                                     day, now_of(context))
+    stored = await spreekuren.cancel(
+        context.services.db, directory(context), actor, found.id, day, now_of(context)
+    )
     await _cancelled(update, context, stored, day, lang)
 
 
@@ -763,14 +877,19 @@ def _compact_date(text: str) -> date:
         raise SpreekuurError("spreekuren.err.date_invalid", text=text) from None
 
 
-async def _cancelled(update: Update, context: Context, stored: Spreekuur, day: date | None,
-                     lang: str) -> None:
+async def _cancelled(
+    update: Update, context: Context, stored: Spreekuur, day: date | None, lang: str
+) -> None:
     today = spreekuren.today_in_maastricht(now_of(context))
     if day is None:
         text = t("spreekuren.tg.cancelled_all", lang, id=stored.id)
     else:
-        text = t("spreekuren.tg.cancelled_day", lang, id=stored.id,
-                 day=spreekuren.format_day(day, lang, today))
+        text = t(
+            "spreekuren.tg.cancelled_day",
+            lang,
+            id=stored.id,
+            day=spreekuren.format_day(day, lang, today),
+        )
     await say_text(update, context, text)
 
 
@@ -780,10 +899,14 @@ async def _cancelled(update: Update, context: Context, stored: Spreekuur, day: d
 # group, staff data (ids, names, drafts) would be shown to everyone there.
 DIRECT = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.FORWARDED
 GUARDED = {  # every staff and admin command (/stats of bot.telegram.stats too): audit action
-    "staff_toevoegen": "staff.add", "staff_verwijderen": "staff.remove",
-    "staff_lijst": "staff.list", "spreekuur_nieuw": "spreekuur.create",
-    "spreekuur_wijzig": "spreekuur.edit", "spreekuur_annuleer": "spreekuur.cancel",
-    "spreekuren_beheer": "spreekuur.list", "stats": "stats.view",
+    "staff_toevoegen": "staff.add",
+    "staff_verwijderen": "staff.remove",
+    "staff_lijst": "staff.list",
+    "spreekuur_nieuw": "spreekuur.create",
+    "spreekuur_wijzig": "spreekuur.edit",
+    "spreekuur_annuleer": "spreekuur.cancel",
+    "spreekuren_beheer": "spreekuur.list",
+    "stats": "stats.view",
 }
 
 
@@ -834,8 +957,10 @@ def handlers(services: Services) -> list[BaseHandler[Any, Any, Any]]:
                 WHEN: [MessageHandler(_text(), new_when)],
                 TIMES: [MessageHandler(_text(), new_times)],
                 PLACE: [MessageHandler(_text(), new_place)],
-                NOTE: [MessageHandler(_text(), new_note),
-                       CallbackQueryHandler(new_note, pattern=rf"^{NEW}:nonote$")],
+                NOTE: [
+                    MessageHandler(_text(), new_note),
+                    CallbackQueryHandler(new_note, pattern=rf"^{NEW}:nonote$"),
+                ],
                 CONFIRM: [CallbackQueryHandler(new_confirm, pattern=rf"^{NEW}:ok$")],
                 ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timed_out)],
             },
@@ -888,8 +1013,11 @@ async def stopping(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             update = getattr(job.data, "update", None)  # the conversation's last update
             try:
                 settings = await app.bot_data[CHATS].get(chat_id)
-                lang = (language_of(update, settings) if isinstance(update, Update)
-                        else settings.language or DEFAULT_LANGUAGE)
+                lang = (
+                    language_of(update, settings)
+                    if isinstance(update, Update)
+                    else settings.language or DEFAULT_LANGUAGE
+                )
                 await app.bot.send_message(chat_id, esc(t("spreekuren.tg.restarting", lang)))
             except (TelegramError, StorageError) as exc:
                 log.warning("could not tell a conversation the bot stops: %s", type(exc).__name__)

@@ -69,7 +69,8 @@ async def stats_command(update: Update, context: Context) -> None:
         return
     try:
         period = (
-            Period.parse(context.args[0]) if context.args
+            Period.parse(context.args[0])
+            if context.args
             else Period.half_year_of(services.stats.today())
         )
     except ValueError:

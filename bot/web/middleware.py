@@ -106,7 +106,10 @@ class AccessLog:
                 endpoint = scope.get("endpoint")
                 name = getattr(endpoint, "__name__", None) or type(endpoint).__name__
                 log.info(
-                    "%s %s %d %.1fms", scope["method"], name if endpoint else "-", status,
+                    "%s %s %d %.1fms",
+                    scope["method"],
+                    name if endpoint else "-",
+                    status,
                     (time.perf_counter() - started) * 1000,
                 )
 

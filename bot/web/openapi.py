@@ -61,7 +61,10 @@ def core_endpoints() -> list[Endpoint]:
     """The endpoints that are always there."""
     return [
         Endpoint(
-            "post", "/api/route", "route", "Where to report what a message describes",
+            "post",
+            "/api/route",
+            "route",
+            "Where to report what a message describes",
             {200: RouteAnswer, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody},
             body=RouteRequest,
             description=(
@@ -72,14 +75,18 @@ def core_endpoints() -> list[Endpoint]:
             ),
         ),
         Endpoint(
-            "get", "/api/area", "area", "The area team of a postcode or buurt",
+            "get",
+            "/api/area",
+            "area",
+            "The area team of a postcode or buurt",
             {200: AreaAnswer, 404: ErrorBody, 422: ErrorBody},
             params=(
                 Param(
                     "q",
                     "query",
                     {"type": "string", "maxLength": AREA_QUERY_MAX, "pattern": NOT_ONLY_SPACE},
-                    required=True, doc="a postcode (6221 AB, 6221ab, 6221) or a buurt name",
+                    required=True,
+                    doc="a postcode (6221 AB, 6221ab, 6221) or a buurt name",
                 ),
                 LANG_PARAM,
             ),
@@ -91,16 +98,28 @@ def core_endpoints() -> list[Endpoint]:
             ),
         ),
         Endpoint(
-            "get", "/api/channels", "channels", "Every channel with its verified contacts",
-            {200: ChannelList, 422: ErrorBody}, params=(LANG_PARAM,),
+            "get",
+            "/api/channels",
+            "channels",
+            "Every channel with its verified contacts",
+            {200: ChannelList, 422: ErrorBody},
+            params=(LANG_PARAM,),
         ),
         Endpoint(
-            "get", "/healthz", "healthz", "Health of the service and its database",
-            {200: Health, 503: Health}, tags=("service",),
+            "get",
+            "/healthz",
+            "healthz",
+            "Health of the service and its database",
+            {200: Health, 503: Health},
+            tags=("service",),
         ),
         Endpoint(
-            "get", "/openapi.json", "openapi", "This document",
-            {200: ("application/json", {"type": "object"})}, tags=("service",),
+            "get",
+            "/openapi.json",
+            "openapi",
+            "This document",
+            {200: ("application/json", {"type": "object"})},
+            tags=("service",),
         ),
     ]
 
@@ -110,13 +129,19 @@ def spreekuren_endpoints(area_ids: Sequence[str]) -> list[Endpoint]:
     area = {"type": "string", "enum": list(area_ids)}
     return [
         Endpoint(
-            "get", "/api/spreekuren", "spreekuren", "The upcoming spreekuren of an area",
+            "get",
+            "/api/spreekuren",
+            "spreekuren",
+            "The upcoming spreekuren of an area",
             {200: SpreekurenList, 404: ErrorBody, 422: ErrorBody},
             params=(Param("area", "query", area, required=True, doc="area id"), LANG_PARAM),
             description="The next eight weeks, soonest first, and always the next one planned.",
         ),
         Endpoint(
-            "get", "/spreekuren/{area}.ics", "spreekuren_feed", "A subscribable calendar feed",
+            "get",
+            "/spreekuren/{area}.ics",
+            "spreekuren_feed",
+            "A subscribable calendar feed",
             {200: ("text/calendar", {"type": "string"}), 404: ErrorBody, 422: ErrorBody},
             params=(Param("area", "path", area, doc="area id"), LANG_PARAM),
             description="iCalendar (RFC 5545), one event per date, stable UIDs; cancelled "
@@ -159,9 +184,7 @@ def build_openapi(
     request = schemas.get("RouteRequest")
     if request:
         props = request["properties"]
-        props["text"].update(
-            minLength=1, maxLength=settings.max_text_chars, pattern=NOT_ONLY_SPACE
-        )
+        props["text"].update(minLength=1, maxLength=settings.max_text_chars, pattern=NOT_ONLY_SPACE)
         props["situation"]["enum"] = sorted(s.id for s in kaart.situations.values() if s.is_report)
         request["anyOf"] = [{"required": ["text"]}, {"required": ["situation"]}]
     return {
@@ -172,7 +195,7 @@ def build_openapi(
             "description": (
                 "Where to report what in Maastricht: 112, the police, the gemeente, Veilig Thuis "
                 "and more, and the area team of a postcode or buurt. Nothing you send is stored "
-                "or logged. Errors are JSON: {\"error\": code, \"message\": text, \"language\"}."
+                'or logged. Errors are JSON: {"error": code, "message": text, "language"}.'
             ),
             "license": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
         },

@@ -74,8 +74,9 @@ async def bot(telegram: TelegramHarness) -> TelegramHarness:
     """At NOW: an agent for Noord-Oost (#1), a handhaver for Zuid-Oost and Noord-West (#2)."""
     telegram.app.bot_data[CLOCK] = lambda: NOW
     await telegram.send(f"/staff_toevoegen {AGENT} noord-oost Agent", user=telegram.ADMIN)
-    await telegram.send(f"/staff_toevoegen {HANDHAVER} zuid-oost,noord-west Handhaver",
-                        user=telegram.ADMIN)
+    await telegram.send(
+        f"/staff_toevoegen {HANDHAVER} zuid-oost,noord-west Handhaver", user=telegram.ADMIN
+    )
     first = await telegram.send(f"/spreekuur_nieuw {LINE}", user=AGENT)
     second = await telegram.send(f"/spreekuur_nieuw {ZUID_OOST}", user=HANDHAVER)
     assert "#1" in first.text and "#2" in second.text
@@ -97,8 +98,11 @@ async def snapshot(db: Database) -> Snapshot:
 
 def changed_tables(before: Snapshot, after: Snapshot) -> list[str]:
     """The tables (audit log aside) whose rows differ."""
-    return [name for name in sorted(before.keys() | after.keys())
-            if name != "audit_log" and before.get(name) != after.get(name)]
+    return [
+        name
+        for name in sorted(before.keys() | after.keys())
+        if name != "audit_log" and before.get(name) != after.get(name)
+    ]
 
 
 def holds(after: Snapshot, value: int) -> list[str]:
@@ -112,8 +116,15 @@ def holds(after: Snapshot, value: int) -> list[str]:
     return places
 
 
-async def attempt(bot: TelegramHarness, label: str, do: Any, *, actor: int | None,
-                  expect: tuple[str, ...], leaks: tuple[str, ...] = STAFF_TEXTS) -> Replies:
+async def attempt(
+    bot: TelegramHarness,
+    label: str,
+    do: Any,
+    *,
+    actor: int | None,
+    expect: tuple[str, ...],
+    leaks: tuple[str, ...] = STAFF_TEXTS,
+) -> Replies:
     """Run DO (an awaitable giving Replies) and check the refusal: polite, nothing changed, audited.
 
     ACTOR is who the audit log must name (None: someone who is not staff, logged without id).
@@ -149,8 +160,7 @@ def forwarded(text: str, origin: int) -> dict[str, Any]:
         },
     }
     if text.startswith("/"):
-        fields["entities"] = [{"type": "bot_command", "offset": 0,
-                               "length": len(text.split()[0])}]
+        fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return fields
 
 
@@ -160,30 +170,46 @@ def forwarded(text: str, origin: int) -> dict[str, Any]:
 async def test_a_resident_is_refused_every_command(bot: TelegramHarness, caplog: Any) -> None:
     with caplog.at_level(logging.DEBUG):
         for command in EVERY_COMMAND:
-            await attempt(bot, command, bot.send(command), actor=None,
-                          expect=RESIDENT_REFUSED)
+            await attempt(bot, command, bot.send(command), actor=None, expect=RESIDENT_REFUSED)
     assert str(RESIDENT) not in caplog.text  # not in the logs either
 
 
 async def test_a_resident_is_refused_in_english_too(bot: TelegramHarness) -> None:
     for command in ("/staff_lijst", "/spreekuur_nieuw", "/stats"):
-        await attempt(bot, command, bot.send(command, lang="en"), actor=None,
-                      expect=("only for", "only administrators"))
+        await attempt(
+            bot,
+            command,
+            bot.send(command, lang="en"),
+            actor=None,
+            expect=("only for", "only administrators"),
+        )
 
 
 async def test_staff_outside_their_area_are_refused(bot: TelegramHarness) -> None:
-    for command in (f"/spreekuur_nieuw {OTHER_LINE}", "/spreekuur_wijzig 1 plek Elders",
-                    "/spreekuur_wijzig 1", "/spreekuur_wijzig 1 tijd 15:00-16:00",
-                    "/spreekuur_annuleer 1", "/spreekuur_annuleer 1 alles",
-                    "/spreekuur_annuleer 1 3-12-2026"):
-        await attempt(bot, command, bot.send(command, user=HANDHAVER), actor=HANDHAVER,
-                      expect=("niet voor noord-oost",), leaks=("Limmel", "#1 "))
+    for command in (
+        f"/spreekuur_nieuw {OTHER_LINE}",
+        "/spreekuur_wijzig 1 plek Elders",
+        "/spreekuur_wijzig 1",
+        "/spreekuur_wijzig 1 tijd 15:00-16:00",
+        "/spreekuur_annuleer 1",
+        "/spreekuur_annuleer 1 alles",
+        "/spreekuur_annuleer 1 3-12-2026",
+    ):
+        await attempt(
+            bot,
+            command,
+            bot.send(command, user=HANDHAVER),
+            actor=HANDHAVER,
+            expect=("niet voor noord-oost",),
+            leaks=("Limmel", "#1 "),
+        )
 
 
 async def test_staff_are_refused_admin_commands(bot: TelegramHarness) -> None:
     for command in ADMIN_COMMANDS:
-        await attempt(bot, command, bot.send(command, user=AGENT), actor=AGENT,
-                      expect=("alleen beheerders",))
+        await attempt(
+            bot, command, bot.send(command, user=AGENT), actor=AGENT, expect=("alleen beheerders",)
+        )
 
 
 async def test_staff_see_only_their_own_areas(bot: TelegramHarness) -> None:
@@ -205,27 +231,49 @@ async def test_staff_see_only_their_own_areas(bot: TelegramHarness) -> None:
 
 async def test_a_resident_in_a_group_is_refused(bot: TelegramHarness) -> None:
     for command in EVERY_COMMAND:
-        await attempt(bot, command, bot.send(command, chat=bot.GROUP), actor=None,
-                      expect=RESIDENT_REFUSED)
+        await attempt(
+            bot, command, bot.send(command, chat=bot.GROUP), actor=None, expect=RESIDENT_REFUSED
+        )
 
 
 async def test_staff_commands_work_only_in_a_private_chat(bot: TelegramHarness) -> None:
     for command in EVERY_COMMAND:
-        await attempt(bot, command, bot.send(command, user=bot.ADMIN, chat=bot.GROUP),
-                      actor=bot.ADMIN, expect=("privégesprek",))
-    await attempt(bot, "agent", bot.send("/spreekuren_beheer", user=AGENT, chat=bot.GROUP),
-                  actor=AGENT, expect=("privégesprek",))
+        await attempt(
+            bot,
+            command,
+            bot.send(command, user=bot.ADMIN, chat=bot.GROUP),
+            actor=bot.ADMIN,
+            expect=("privégesprek",),
+        )
+    await attempt(
+        bot,
+        "agent",
+        bot.send("/spreekuren_beheer", user=AGENT, chat=bot.GROUP),
+        actor=AGENT,
+        expect=("privégesprek",),
+    )
 
 
 async def test_an_edited_command_is_not_carried_out(bot: TelegramHarness) -> None:
     for command in EVERY_COMMAND:
-        await attempt(bot, command, bot.send(command, edited=True), actor=None,
-                      expect=RESIDENT_REFUSED)
-        await attempt(bot, command, bot.send(command, user=bot.ADMIN, edited=True),
-                      actor=bot.ADMIN, expect=("bewerkt",))
+        await attempt(
+            bot, command, bot.send(command, edited=True), actor=None, expect=RESIDENT_REFUSED
+        )
+        await attempt(
+            bot,
+            command,
+            bot.send(command, user=bot.ADMIN, edited=True),
+            actor=bot.ADMIN,
+            expect=("bewerkt",),
+        )
     for command in (f"/spreekuur_nieuw {OTHER_LINE}", "/spreekuur_annuleer 1 alles"):
-        await attempt(bot, command, bot.send(command, user=AGENT, edited=True), actor=AGENT,
-                      expect=("bewerkt",))
+        await attempt(
+            bot,
+            command,
+            bot.send(command, user=AGENT, edited=True),
+            actor=AGENT,
+            expect=("bewerkt",),
+        )
 
 
 async def test_a_forwarded_command_is_not_carried_out(bot: TelegramHarness) -> None:
@@ -250,45 +298,102 @@ async def test_my_id_is_for_everyone_and_keeps_nothing(bot: TelegramHarness) -> 
 # -- buttons with forged callback data ----------------------------------------------------------
 
 STAFF_BUTTONS = (
-    "spa:y:1:all", "spa:y:1:20261203", "spa:c:1:all", "spa:c:1:20261203", "spa:p:1", "spa:n",
-    "spa:y:2:all", "spa:p:2", "spn:area:noord-oost", "spn:ok", "spn:nonote", "spn:stop",
-    "spw:id:1", "spw:f:place", "spw:ok", "spw:stop",
+    "spa:y:1:all",
+    "spa:y:1:20261203",
+    "spa:c:1:all",
+    "spa:c:1:20261203",
+    "spa:p:1",
+    "spa:n",
+    "spa:y:2:all",
+    "spa:p:2",
+    "spn:area:noord-oost",
+    "spn:ok",
+    "spn:nonote",
+    "spn:stop",
+    "spw:id:1",
+    "spw:f:place",
+    "spw:ok",
+    "spw:stop",
 )
 MALFORMED = (
-    "spa:y:abc:all", "spa:y:-1:all", "spa:y:99999999999999999999:all", "spa:y:1:2026",
-    "spa:y:1:20261399", "spa:c:1:../../x", "spa:y:²:all", "spa:p:١", "spa:", "spa:y",
-    "spa:y::", "spn:area:", "spn:area:x" + "-" * 50, "spw:id:", "spw:f:", "spw:id:1:2",
+    "spa:y:abc:all",
+    "spa:y:-1:all",
+    "spa:y:99999999999999999999:all",
+    "spa:y:1:2026",
+    "spa:y:1:20261399",
+    "spa:c:1:../../x",
+    "spa:y:²:all",
+    "spa:p:١",
+    "spa:",
+    "spa:y",
+    "spa:y::",
+    "spn:area:",
+    "spn:area:x" + "-" * 50,
+    "spw:id:",
+    "spw:f:",
+    "spw:id:1:2",
 )
 JUNK = (
-    "spa", "x" * 64, "é" * 32, "sp:../../etc/passwd", "sp:", "o:", "o:" + "a" * 62, "fb:2:x",
-    "fb:1:", "lang:de", "wis:later", "area:tell", "bu:", "\u202espa:y:1:all", "spa:y:1:all\x00",
-    "<b>", "' OR 1=1 --", "{}", "🙂" * 16,
+    "spa",
+    "x" * 64,
+    "é" * 32,
+    "sp:../../etc/passwd",
+    "sp:",
+    "o:",
+    "o:" + "a" * 62,
+    "fb:2:x",
+    "fb:1:",
+    "lang:de",
+    "wis:later",
+    "area:tell",
+    "bu:",
+    "\u202espa:y:1:all",
+    "spa:y:1:all\x00",
+    "<b>",
+    "' OR 1=1 --",
+    "{}",
+    "🙂" * 16,
 )
 
 
 async def test_a_resident_pressing_staff_buttons_is_refused(bot: TelegramHarness) -> None:
     for data in STAFF_BUTTONS + MALFORMED:
-        await attempt(bot, data, bot.click(data), actor=None,
-                      expect=BUTTON_REFUSED)
+        await attempt(bot, data, bot.click(data), actor=None, expect=BUTTON_REFUSED)
 
 
 async def test_staff_pressing_other_areas_buttons_are_refused(bot: TelegramHarness) -> None:
     for data in ("spa:y:1:all", "spa:y:1:20261203", "spa:c:1:all", "spa:p:1"):
-        await attempt(bot, data, bot.click(data, user=HANDHAVER), actor=HANDHAVER,
-                      expect=("niet voor noord-oost",), leaks=("Limmel",))
+        await attempt(
+            bot,
+            data,
+            bot.click(data, user=HANDHAVER),
+            actor=HANDHAVER,
+            expect=("niet voor noord-oost",),
+            leaks=("Limmel",),
+        )
     await bot.send("/spreekuur_wijzig", user=HANDHAVER)  # in the conversation, a forged pick
-    await attempt(bot, "spw:id:1", bot.click("spw:id:1", user=HANDHAVER), actor=HANDHAVER,
-                  expect=("niet voor noord-oost",), leaks=("Limmel",))
+    await attempt(
+        bot,
+        "spw:id:1",
+        bot.click("spw:id:1", user=HANDHAVER),
+        actor=HANDHAVER,
+        expect=("niet voor noord-oost",),
+        leaks=("Limmel",),
+    )
     await bot.send("/spreekuur_nieuw", user=HANDHAVER)  # a forged area
-    await attempt(bot, "spn:area:noord-oost", bot.click("spn:area:noord-oost", user=HANDHAVER),
-                  actor=HANDHAVER, expect=("niet voor noord-oost",))
+    await attempt(
+        bot,
+        "spn:area:noord-oost",
+        bot.click("spn:area:noord-oost", user=HANDHAVER),
+        actor=HANDHAVER,
+        expect=("niet voor noord-oost",),
+    )
 
 
 async def test_someone_elses_buttons_in_a_group(bot: TelegramHarness) -> None:
     """A staff member's buttons, pressed by a resident in the same group."""
     for data in ("spa:y:1:all", "spa:c:1:all", "spn:ok", "spw:ok"):
-        await attempt(bot, data, bot.click(data, chat=bot.GROUP), actor=None,
-                      expect=BUTTON_REFUSED)
+        await attempt(bot, data, bot.click(data, chat=bot.GROUP), actor=None, expect=BUTTON_REFUSED)
 
 
 async def test_junk_buttons_change_nothing(bot: TelegramHarness) -> None:
@@ -305,15 +410,21 @@ async def test_junk_buttons_change_nothing(bot: TelegramHarness) -> None:
 
 
 async def test_staff_mistyped_numbers_are_answered(bot: TelegramHarness) -> None:
-    for command in ("/spreekuur_annuleer 99999999999999999999 alles",
-                    "/spreekuur_wijzig 99999999999999999999 plek X",
-                    "/spreekuur_annuleer ² alles", "/spreekuur_annuleer ١ alles"):
+    for command in (
+        "/spreekuur_annuleer 99999999999999999999 alles",
+        "/spreekuur_wijzig 99999999999999999999 plek X",
+        "/spreekuur_annuleer ² alles",
+        "/spreekuur_annuleer ١ alles",
+    ):
         before = await snapshot(bot.services.db)
         replies = await bot.send(command, user=AGENT)
         assert replies.texts and "✅" not in replies.text, command
         assert changed_tables(before, await snapshot(bot.services.db)) == [], command
-    for command in (f"/staff_toevoegen {'9' * 20} noord-oost", f"/staff_verwijderen {'9' * 20}",
-                    "/staff_toevoegen ١٢ noord-oost"):
+    for command in (
+        f"/staff_toevoegen {'9' * 20} noord-oost",
+        f"/staff_verwijderen {'9' * 20}",
+        "/staff_toevoegen ١٢ noord-oost",
+    ):
         before = await snapshot(bot.services.db)
         replies = await bot.send(command, user=bot.ADMIN)
         assert "geen Telegram-gebruikersnummer" in replies.text, command
@@ -337,8 +448,9 @@ async def webhook_bot(
     app = build_application(settings, services, timeout=2.0)
     app.bot_data[CLOCK] = lambda: NOW
     await runner.start(app, settings, serve_webhook=False)
-    transport = httpx.ASGITransport(create_app(services, telegram_app=app),
-                                    client=("149.154.167.220", 443))
+    transport = httpx.ASGITransport(
+        create_app(services, telegram_app=app), client=("149.154.167.220", 443)
+    )
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client, services, fake_api
@@ -376,8 +488,7 @@ async def test_the_webhook_refuses_a_wrong_or_missing_secret(webhook_bot: Any) -
         {"X-Telegram-Bot-Api-Secret-Token": f" {SECRET} x"},
         {"X-Telegram-Bot-Api-Secret": SECRET},
         {"Authorization": f"Bearer {SECRET}"},
-        [("X-Telegram-Bot-Api-Secret-Token", "wrong"),
-         ("X-Telegram-Bot-Api-Secret-Token", SECRET)],
+        [("X-Telegram-Bot-Api-Secret-Token", "wrong"), ("X-Telegram-Bot-Api-Secret-Token", SECRET)],
         # non-ASCII secrets: a 403 like any wrong one (was a 500 and an ERROR line)
         [("X-Telegram-Bot-Api-Secret-Token", "g\xe9heim".encode("latin-1"))],  # type: ignore[list-item]
         [("X-Telegram-Bot-Api-Secret-Token", SECRET.encode() + "é".encode())],  # type: ignore[list-item]
@@ -387,15 +498,19 @@ async def test_the_webhook_refuses_a_wrong_or_missing_secret(webhook_bot: Any) -
         response = await client.post("/tg/hook", json=update, headers=headers)
         assert response.status_code == 403, headers
         assert response.json()["error"] == "forbidden"
-    in_query = await client.post(f"/tg/hook?secret_token={SECRET}",
-                                 json=admin_update(api, "/staff_lijst"))
+    in_query = await client.post(
+        f"/tg/hook?secret_token={SECRET}", json=admin_update(api, "/staff_lijst")
+    )
     assert in_query.status_code == 403
     await asyncio.sleep(0.3)  # anything wrongly queued would have been handled by now
     assert changed_tables(before, await snapshot(services.db)) == []
     assert len(api.of("sendMessage")) == sent_before
     # the same update with the secret is taken, so the refusals above were the secret's doing
-    right = await client.post("/tg/hook", json=admin_update(api, "/staff_lijst"),
-                              headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    right = await client.post(
+        "/tg/hook",
+        json=admin_update(api, "/staff_lijst"),
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+    )
     assert right.status_code == 200
     await api.wait_for(lambda: len(api.of("sendMessage")) > sent_before)
 
@@ -408,9 +523,17 @@ async def test_the_webhook_refuses_oversized_and_malformed_bodies(webhook_bot: A
     for headers in (good, {"content-type": "application/json"}):
         assert (await client.post("/tg/hook", content=huge, headers=headers)).status_code == 413
     cases = {
-        b"": 400, b"{": 400, b"\xff\xfe": 400, b"[" * 5000: 400, b"[]": 422, b"null": 422,
-        b'{"update_id": "1"}': 422, b'{"update_id": 1.5}': 422, b'{"update_id": null}': 422,
-        b'{"update_id": 1, "message": "x"}': 422, b'{"update_id": 2, "message": []}': 422,
+        b"": 400,
+        b"{": 400,
+        b"\xff\xfe": 400,
+        b"[" * 5000: 400,
+        b"[]": 422,
+        b"null": 422,
+        b'{"update_id": "1"}': 422,
+        b'{"update_id": 1.5}': 422,
+        b'{"update_id": null}': 422,
+        b'{"update_id": 1, "message": "x"}': 422,
+        b'{"update_id": 2, "message": []}': 422,
         b'{"update_id": 3, "callback_query": {"id": 5}}': 422,
     }
     for body, status in cases.items():
@@ -429,8 +552,9 @@ async def _web_services(tmp_path: Path, **changes: Any) -> Services:
 
 
 def web_client(app: Any, address: str = "198.51.100.7") -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app, client=(address, 5000)),
-                             base_url="http://testserver")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app, client=(address, 5000)), base_url="http://testserver"
+    )
 
 
 async def test_the_api_refuses_oversized_and_malformed_bodies(tmp_path: Path) -> None:
@@ -473,11 +597,16 @@ async def test_the_rate_limit_holds_under_a_burst(tmp_path: Path) -> None:
     app = create_app(services)
     try:
         async with web_client(app) as one, web_client(app, "198.51.100.8") as two:
-            burst = await asyncio.gather(*(
-                one.post("/api/route", json={"text": "hallo"},
-                         headers={"X-Forwarded-For": f"10.0.0.{n}"})  # not a trusted proxy
-                for n in range(40)
-            ))
+            burst = await asyncio.gather(
+                *(
+                    one.post(
+                        "/api/route",
+                        json={"text": "hallo"},
+                        headers={"X-Forwarded-For": f"10.0.0.{n}"},
+                    )  # not a trusted proxy
+                    for n in range(40)
+                )
+            )
             statuses = sorted(r.status_code for r in burst)
             assert statuses.count(200) == 10 and statuses.count(429) == 30
             limited = [r for r in burst if r.status_code == 429]
@@ -494,10 +623,20 @@ async def test_a_refusal_on_the_side_keeps_the_conversation(bot: TelegramHarness
     """Staff half-way a guided publish try an admin command and another area's button."""
     await bot.send("/spreekuur_nieuw", user=AGENT)
     await bot.send("17-12-2026", user=AGENT)
-    await attempt(bot, "admin", bot.send("/staff_lijst", user=AGENT), actor=AGENT,
-                  expect=("alleen beheerders",))
-    await attempt(bot, "button", bot.click("spa:y:2:all", user=AGENT), actor=AGENT,
-                  expect=("niet voor zuid-oost",))
+    await attempt(
+        bot,
+        "admin",
+        bot.send("/staff_lijst", user=AGENT),
+        actor=AGENT,
+        expect=("alleen beheerders",),
+    )
+    await attempt(
+        bot,
+        "button",
+        bot.click("spa:y:2:all", user=AGENT),
+        actor=AGENT,
+        expect=("niet voor zuid-oost",),
+    )
     assert "Waar?" in (await bot.send("14:00-15:30", user=AGENT)).text
     note = await bot.send("Wijkhuis Limmel", user=AGENT)
     preview = await bot.click(note.button("Geen toelichting")["callback_data"], user=AGENT)
@@ -512,12 +651,21 @@ async def test_staff_removed_half_way_cannot_finish(bot: TelegramHarness) -> Non
         note = await bot.send(answer, user=AGENT)
     preview = await bot.click(note.button("Geen toelichting")["callback_data"], user=AGENT)
     await bot.send(f"/staff_toevoegen {AGENT} zuid-oost", user=bot.ADMIN)  # moved elsewhere
-    await attempt(bot, "publish", bot.click(preview.button("Publiceren")["callback_data"],
-                                            user=AGENT),
-                  actor=AGENT, expect=("niet voor noord-oost",))
+    await attempt(
+        bot,
+        "publish",
+        bot.click(preview.button("Publiceren")["callback_data"], user=AGENT),
+        actor=AGENT,
+        expect=("niet voor noord-oost",),
+    )
     await bot.send(f"/staff_toevoegen {AGENT} noord-oost", user=bot.ADMIN)
     await bot.send("/spreekuur_wijzig 1 plek", user=AGENT)
     confirm = await bot.send("Buurthuis Nazareth", user=AGENT)
     await bot.send(f"/staff_verwijderen {AGENT}", user=bot.ADMIN)  # no longer staff at all
-    await attempt(bot, "edit", bot.click(confirm.button("Opslaan")["callback_data"], user=AGENT),
-                  actor=None, expect=NOT_STAFF)
+    await attempt(
+        bot,
+        "edit",
+        bot.click(confirm.button("Opslaan")["callback_data"], user=AGENT),
+        actor=None,
+        expect=NOT_STAFF,
+    )

@@ -56,9 +56,11 @@ async def polling(settings: Settings, services: Services) -> AsyncIterator[AnyAp
 
 def answers(api: FakeBotAPI, chat: int) -> list[str]:
     """The texts that reached CHAT (a slow call counts: Telegram did deliver it)."""
-    return [visible_text(c.params["text"]) for c in api.calls
-            if c.method == "sendMessage" and c.params.get("chat_id") == chat
-            and c.outcome in DELIVERED]
+    return [
+        visible_text(c.params["text"])
+        for c in api.calls
+        if c.method == "sendMessage" and c.params.get("chat_id") == chat and c.outcome in DELIVERED
+    ]
 
 
 def push(api: FakeBotAPI, chats: range, text: str) -> None:
@@ -94,8 +96,12 @@ def copies(api: FakeBotAPI, chats: range) -> Counter[int]:
     ],
 )
 async def test_a_burst_of_send_failures_loses_and_doubles_nothing(
-    fake_api: FakeBotAPI, bot_settings: Settings, services: Services,
-    fault: str, times: int, extra: dict[str, Any],
+    fake_api: FakeBotAPI,
+    bot_settings: Settings,
+    services: Services,
+    fault: str,
+    times: int,
+    extra: dict[str, Any],
 ) -> None:
     chats = range(5001, 5006)
     async with polling(bot_settings, services) as app:
@@ -162,8 +168,12 @@ async def test_slow_answers_are_retried_and_doubled_only_when_delivered(
     ],
 )
 async def test_get_updates_failures_lose_and_double_nothing(
-    fake_api: FakeBotAPI, bot_settings: Settings, services: Services,
-    fault: str, times: int, extra: dict[str, Any],
+    fake_api: FakeBotAPI,
+    bot_settings: Settings,
+    services: Services,
+    fault: str,
+    times: int,
+    extra: dict[str, Any],
 ) -> None:
     chats = range(5401, 5405)
     async with polling(bot_settings, services) as app:
@@ -173,7 +183,8 @@ async def test_get_updates_failures_lose_and_double_nothing(
         push(fake_api, chats, RUBBISH)
         await all_answered(fake_api, chats)
     assert [c.outcome for c in fake_api.calls if c.method == "getUpdates"].count(
-        "dropped" if fault == "drop" else fault) == times
+        "dropped" if fault == "drop" else fault
+    ) == times
     assert copies(fake_api, chats) == Counter({c: 1 for c in chats})
     assert app.bot_data["test_errors"] == []
 
@@ -188,22 +199,40 @@ def staff_says(api: FakeBotAPI, text: str) -> None:
 
 def staff_presses(api: FakeBotAPI, data: str) -> None:
     """The agent presses a button with DATA under the bot's last message to them."""
-    last = [c for c in api.calls if c.method == "sendMessage"
-            and c.params.get("chat_id") == AGENT and c.outcome == "ok"][-1]
+    last = [
+        c
+        for c in api.calls
+        if c.method == "sendMessage" and c.params.get("chat_id") == AGENT and c.outcome == "ok"
+    ][-1]
     message = dict(last.result)
-    api.push_update({"callback_query": {
-        "id": str(time.monotonic_ns()), "chat_instance": str(AGENT), "data": data,
-        "from": {"id": AGENT, "is_bot": False, "first_name": "Agent", "language_code": "nl"},
-        "message": message,
-    }})
+    api.push_update(
+        {
+            "callback_query": {
+                "id": str(time.monotonic_ns()),
+                "chat_instance": str(AGENT),
+                "data": data,
+                "from": {
+                    "id": AGENT,
+                    "is_bot": False,
+                    "first_name": "Agent",
+                    "language_code": "nl",
+                },
+                "message": message,
+            }
+        }
+    )
 
 
 async def told(api: FakeBotAPI, chat: int, start: int, contains: str) -> list[str]:
     """Wait until a message to CHAT after call START contains CONTAINS; every text since START."""
+
     def texts() -> list[str]:
-        return [visible_text(c.params["text"]) for c in api.calls[start:]
-                if c.method == "sendMessage" and c.params.get("chat_id") == chat
-                and c.outcome == "ok"]
+        return [
+            visible_text(c.params["text"])
+            for c in api.calls[start:]
+            if c.method == "sendMessage" and c.params.get("chat_id") == chat and c.outcome == "ok"
+        ]
+
     await api.wait_for(lambda: any(contains in t for t in texts()), timeout=10)
     return texts()
 
@@ -248,19 +277,29 @@ async def test_a_restart_half_way_a_staff_conversation(
         async with polling(bot_settings, services) as second:
             start = len(api.calls)
             staff_says(api, "14:00-15:30")  # the next answer of the old conversation
-            await api.wait_for(lambda: any(c.params.get("chat_id") == AGENT
-                                           for c in api.calls[start:]
-                                           if c.method == "sendMessage"), timeout=10)
+            await api.wait_for(
+                lambda: any(
+                    c.params.get("chat_id") == AGENT
+                    for c in api.calls[start:]
+                    if c.method == "sendMessage"
+                ),
+                timeout=10,
+            )
             staff_presses(api, "spn:nonote")  # buttons of the old conversation
             await told(api, AGENT, start, "voorbij")
             staff_presses(api, "spn:ok")
-            await api.wait_for(lambda: [t for t in answers(api, AGENT) if "voorbij" in t][1:],
-                               timeout=10)
+            await api.wait_for(
+                lambda: [t for t in answers(api, AGENT) if "voorbij" in t][1:], timeout=10
+            )
             await api.wait_for(lambda: all(answers(api, c) for c in sent), timeout=10)
             # nothing half-made was stored
             assert await services.db.fetchall("SELECT * FROM spreekuren") == []
-            assert await services.db.fetchall(
-                "SELECT * FROM audit_log WHERE action LIKE 'spreekuur.%'") == []
+            assert (
+                await services.db.fetchall(
+                    "SELECT * FROM audit_log WHERE action LIKE 'spreekuur.%'"
+                )
+                == []
+            )
             # starting again works
             again = len(api.calls)
             staff_says(api, "/spreekuur_nieuw noord-oost 17-12-2026 14:00-15:30 Wijkhuis")

@@ -182,8 +182,9 @@ def test_a_time_range_reads_back(
 def test_a_repeat_gives_only_its_own_days(
     weekday: int, nth: str | None, until: date, word: str
 ) -> None:
-    name = format_date(TODAY + timedelta(days=(weekday - TODAY.weekday()) % 7), "EEEE",
-                       locale="nl_NL")
+    name = format_date(
+        TODAY + timedelta(days=(weekday - TODAY.weekday()) % 7), "EEEE", locale="nl_NL"
+    )
     every = f"elke {nth} {name} van de maand" if nth else f"elke {name}"
     typed = f"{every} {word} {until.day}-{until.month}-{until.year}"
     try:
@@ -212,14 +213,14 @@ def test_a_repeat_gives_only_its_own_days(
 # -- the one-line form: a contract ------------------------------------------------------------
 
 _PLACE_TEXT = hostile_text(6).filter(
-    lambda s: "|" not in s
-    and 0 < len(" ".join(spreekuren.clean_text(s, 10**6, "x").split())) <= MAX_PLACE
-    and not s.strip().lower().startswith("uur")
-    and not s[:1].isalnum()
+    lambda s: (
+        "|" not in s
+        and 0 < len(" ".join(spreekuren.clean_text(s, 10**6, "x").split())) <= MAX_PLACE
+        and not s.strip().lower().startswith("uur")
+        and not s[:1].isalnum()
+    )
 )
-_NOTE_TEXT = hostile_text(6).filter(
-    lambda s: len(spreekuren.clean_text(s, 10**6, "x")) <= MAX_NOTE
-)
+_NOTE_TEXT = hostile_text(6).filter(lambda s: len(spreekuren.clean_text(s, 10**6, "x")) <= MAX_NOTE)
 
 
 @PROPERTY

@@ -75,7 +75,7 @@ YAML_VALUES = (
     "{a: {b: 1}}",
     "''",
     "'<b>vet</b>'",
-    "\"'; DROP TABLE spreekuren; --\"",
+    '"\'; DROP TABLE spreekuren; --"',
     "&anker x",
     "*anker",
     "!!binary aGk=",
@@ -102,9 +102,7 @@ def mutated(draw: st.DrawFn, text: str, is_csv: bool = False) -> str:
         if not lines:
             break
         i = draw(st.integers(0, len(lines) - 1))
-        edit = draw(
-            st.sampled_from(["delete", "double", "value", "insert", "truncate", "indent"])
-        )
+        edit = draw(st.sampled_from(["delete", "double", "value", "insert", "truncate", "indent"]))
         if edit == "delete":
             del lines[i]
         elif edit == "double":
@@ -122,7 +120,7 @@ def mutated(draw: st.DrawFn, text: str, is_csv: bool = False) -> str:
         elif edit == "insert":
             lines.insert(i, draw(st.one_of(st.sampled_from(YAML_PIECES), hostile_text(4))) + "\n")
         elif edit == "truncate":
-            lines = [*lines[:i], lines[i][:draw(st.integers(0, len(lines[i])))]]
+            lines = [*lines[:i], lines[i][: draw(st.integers(0, len(lines[i])))]]
         elif edit == "indent":
             lines[i] = draw(st.sampled_from(["  ", "\t", " "])) + lines[i]
     return "".join(lines)

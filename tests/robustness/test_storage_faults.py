@@ -53,8 +53,13 @@ TESTS_DIR = Path(__file__).resolve().parent.parent
 DAY = date(2026, 12, 3)
 COUNTS_PER_ROUND = 5
 QUESTION = Question(
-    situation="afval-bijplaatsing", channel="melddesk", emergency=False, language="nl",
-    door="telegram", area="noord-oost", pc4="6224",
+    situation="afval-bijplaatsing",
+    channel="melddesk",
+    emergency=False,
+    language="nl",
+    door="telegram",
+    area="noord-oost",
+    pc4="6224",
 )
 STORAGE_ERROR_NL = t("spreekuren.tg.storage_error", "nl")
 
@@ -83,8 +88,11 @@ async def write_stream(path: str, run: int) -> None:
     areas = area_ids()
     for i in itertools.count():
         draft = Draft(
-            areas[i % len(areas)], Schedule(DAY), TimeRange(time(14), time(15, 30)),
-            f"Wijkhuis {run}-{i}", "<b>'; DROP TABLE spreekuren; --",
+            areas[i % len(areas)],
+            Schedule(DAY),
+            TimeRange(time(14), time(15, 30)),
+            f"Wijkhuis {run}-{i}",
+            "<b>'; DROP TABLE spreekuren; --",
         )
         stored = await spreekuren.publish(db, staff, ADMIN, draft, NOW)
         print(f"spreekuur {stored.id} {stored.place}", flush=True)
@@ -105,7 +113,10 @@ def _run_and_kill(path: Path, run: int, confirmed_before_kill: int) -> list[str]
     )
     process = subprocess.Popen(
         [sys.executable, "-c", code, str(path), str(run)],
-        cwd=TESTS_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=TESTS_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     watchdog = threading.Timer(60, process.kill)  # never hang the suite
     watchdog.start()
@@ -160,8 +171,11 @@ async def test_kill_9_loses_no_confirmed_write(tmp_path: Path) -> None:
         assert counted <= total <= counted + 3 * COUNTS_PER_ROUND
         # ... and the database takes new writes after the crash.
         again = await spreekuren.publish(
-            db, StaffDirectory(db, {ADMIN}), ADMIN,
-            Draft("noord-oost", Schedule(DAY), TimeRange(time(9), time(10)), "Na de crash"), NOW,
+            db,
+            StaffDirectory(db, {ADMIN}),
+            ADMIN,
+            Draft("noord-oost", Schedule(DAY), TimeRange(time(9), time(10)), "Na de crash"),
+            NOW,
         )
         assert again.id == max(stored) + 1
     finally:
@@ -190,7 +204,9 @@ def held_lock(path: Path) -> Iterator[Callable[[], None]]:
     """Another process holds SQLite's write lock on PATH; call the result to let go early."""
     locker = subprocess.Popen(
         [sys.executable, "-c", _LOCKER, str(path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert locker.stdin is not None and locker.stdout is not None
     assert locker.stdout.readline().strip() == "locked"
