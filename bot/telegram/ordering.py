@@ -8,21 +8,34 @@ would see its steps out of order). This processor keeps each chat in order.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 MAX_CONCURRENT = 64
 
+AfterUpdate = Callable[[object], Awaitable[None]]
+
 
 class PerChatOrder(BaseUpdateProcessor):
     """Concurrent across chats, sequential within one chat."""
 
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT) -> None:
+    def __init__(
+        self, max_concurrent_updates: int = MAX_CONCURRENT, *, after: AfterUpdate | None = None
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
+        self.after = after  # awaited once an update is handled, even when its handler failed
+
+    async def process_update(self, update: object, coroutine: Awaitable[object]) -> None:
+        """Handle UPDATE, then tell `after` (e.g. the inbox marks it done)."""
+        try:
+            await super().process_update(update, coroutine)
+        finally:
+            if self.after is not None:
+                await self.after(update)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
         """Run COROUTINE once every earlier update of the same chat is done."""
