@@ -29,16 +29,15 @@ class PerChatOrder(BaseUpdateProcessor):
         self._users: dict[int, int] = {}
         self.after = after  # awaited once an update is handled, even when its handler failed
 
-    async def process_update(self, update: object, coroutine: Awaitable[object]) -> None:
-        """Handle UPDATE, then tell `after` (e.g. the inbox marks it done)."""
+    async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
+        """Run COROUTINE once every earlier update of the same chat is done, then `after`."""
         try:
-            await super().process_update(update, coroutine)
+            await self._in_chat_order(update, coroutine)
         finally:
             if self.after is not None:
                 await self.after(update)
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
-        """Run COROUTINE once every earlier update of the same chat is done."""
+    async def _in_chat_order(self, update: object, coroutine: Awaitable[object]) -> None:
         key = _chat_key(update)
         if key is None:
             await coroutine
