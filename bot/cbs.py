@@ -268,16 +268,16 @@ def load_table(db_path: str | Path, knowledge: Knowledge) -> PostcodeTable | Non
         if meta is None:
             return None
         grouped: dict[str, list[Pc6Entry]] = defaultdict(list)
-        for pc6, buurt, area, n in conn.execute(
+        for code6, buurt, area, n in conn.execute(
             "SELECT pc6, buurt, area, addresses FROM postcode_buurten ORDER BY pc6, addresses DESC"
         ):
-            grouped[pc6].append(Pc6Entry(buurt, area, n))
+            grouped[code6].append(Pc6Entry(buurt, area, n))
         names = dict(
             conn.execute("SELECT buurt_code, buurt FROM postcode_buurten GROUP BY buurt_code")
         )
         numbers = {
-            (pc6, int(nr)): names[code]
-            for pc6, nr, code in conn.execute(
+            (code6, int(nr)): names[code]
+            for code6, nr, code in conn.execute(
                 "SELECT pc6, huisnummer, buurt_code FROM postcode_house_numbers"
             )
             if code in names

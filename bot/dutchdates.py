@@ -324,9 +324,9 @@ class Recurrence:
             return
         year, month = start.year, start.month
         while date(year, month, 1) <= until:
-            day = _nth_weekday(year, month, self.weekday, self.nth)
-            if day is not None and start <= day <= until:
-                yield day
+            nth = _nth_weekday(year, month, self.weekday, self.nth)
+            if nth is not None and start <= nth <= until:
+                yield nth
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
     def describe(self, lang: str) -> str:

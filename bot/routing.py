@@ -294,8 +294,9 @@ class Router:
         for first in [f for f in positions if f in index.multi]:
             for term in index.multi[first]:
                 if _sequence_present(term.stems, positions):
-                    key = (term.entry, term.stems)
-                    hits[key] = max(hits.get(key, 0.0), term.weight)
+                    hits[(term.entry, term.stems)] = max(
+                        hits.get((term.entry, term.stems), 0.0), term.weight
+                    )
         scores: dict[int, float] = defaultdict(float)
         for (entry, _term), weight in hits.items():
             scores[entry] += weight
@@ -560,16 +561,16 @@ def _build_index(kaart: Meldkaart) -> _Index:
     best: dict[tuple[int, tuple[str, ...]], float] = {}
     for term in raw_terms:
         idf = math.log(1 + n / len(df[term.stems]))
-        key = (term.entry, term.stems)
-        best[key] = max(best.get(key, 0.0), term.weight * idf)
-    for (entry, stems_), weight in best.items():
+        pair = (term.entry, term.stems)
+        best[pair] = max(best.get(pair, 0.0), term.weight * idf)
+    for (entry_no, stems_), weight in best.items():
         if len(stems_) == 1:
-            index.unigrams[stems_[0]].append((entry, weight))
+            index.unigrams[stems_[0]].append((entry_no, weight))
         else:
-            index.multi[stems_[0]].append(_Term(stems_, weight, entry))
-    for key, postings in list(index.compounds.items()):
+            index.multi[stems_[0]].append(_Term(stems_, weight, entry_no))
+    for compound, postings in list(index.compounds.items()):
         idf = math.log(1 + n / len({channel_of(e) for e, _ in postings}))
-        index.compounds[key] = [(e, w * idf) for e, w in postings]
+        index.compounds[compound] = [(e, w * idf) for e, w in postings]
     index.longest_compound = max(map(len, index.compounds), default=0)
     index.surface = tuple(sorted(surface))
     return index

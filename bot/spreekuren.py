@@ -479,9 +479,9 @@ async def edit(
             "until_date = :until_date, revision = revision + 1, updated_at = :at WHERE id = :id",
             {**after, "at": stamp(now), "id": found.id},
         )
-        changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        diff: dict[str, object] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
         await write_audit(
-            conn, actor, "spreekuur.edit", now, area=found.area, target=found.id, detail=changed
+            conn, actor, "spreekuur.edit", now, area=found.area, target=found.id, detail=diff
         )
     stored = await get(db, found.id)
     assert stored is not None

@@ -192,7 +192,7 @@ def without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarku
     rows = [
         list(row)
         for row in markup.inline_keyboard
-        if not any((b.callback_data or "").startswith(FEEDBACK + ":") for b in row)
+        if not any(str(b.callback_data or "").startswith(FEEDBACK + ":") for b in row)
     ]
     return InlineKeyboardMarkup(rows) if rows else None
 

@@ -123,6 +123,7 @@ class Api:
         ask = self.parse_route(data)
         router = self.services.router
         result: RouteResult
+        lang: str
         if ask.situation is not None:
             result = answer_option(router, ask.situation)
             lang = ask.lang or "nl"
