@@ -28,6 +28,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/route_bench.py
 	$(BIN)/python bench/area_bench.py
+	$(BIN)/python bench/scaling_bench.py
 	$(BIN)/python bench/http_bench.py
 	$(BIN)/python bench/telegram_bench.py
 

@@ -3,18 +3,20 @@
 `hostile_text()` mixes any unicode (control characters included) with right-to-left text, emoji,
 markup, SQL- and format-string-looking text, characters whose case or compatibility form
 changes their length, and words of the domain, so the parsers get past their first check.
-`long_text()` repeats such a piece up to 100 kB. `scaling()` times a function on 10 kB and
-100 kB of the same adversarial text: a linear function takes about 10x as long, a quadratic
-one 100x; anything under 2 ms on 100 kB counts as linear (the timer's noise is larger).
+`long_text()` repeats such a piece up to 100 kB. `scaling()` counts the calls a function makes
+on 10 kB and 100 kB of the same adversarial text (a linear function makes about 10x as many, a
+quadratic one 100x): counted work, not seconds, so a busy machine cannot fail it.
+`linear_pattern()` checks a regular expression by its structure, since its work is not counted.
 """
 
 from __future__ import annotations
 
-import math
-import signal
-import time
-from collections.abc import Callable
+import re
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from re import _constants as _c  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -167,84 +169,112 @@ def repeated(piece: str, size: int) -> str:
     return (piece * (size // len(piece) + 1))[:size]
 
 
-NOISE_FLOOR = 0.002  # seconds on the large input: below this a ratio says nothing
 MAX_RATIO = 20.0  # for a 10x longer input; linear is ~10, quadratic ~100
 
 
 @dataclass(frozen=True)
 class Scaling:
-    """How one function's time grew from the small to the large input."""
+    """How much work one function did on the small and on the large input."""
 
-    small: float
-    large: float
+    small: int
+    large: int
 
     @property
     def ratio(self) -> float:
-        """Large time over small time."""
-        return self.large / max(self.small, 1e-6)
+        """Large work over small work."""
+        return self.large / max(self.small, 1)
 
     @property
     def linear(self) -> bool:
-        """Too fast to tell, or growing no faster than MAX_RATIO for a 10x input."""
-        return self.large < NOISE_FLOOR or self.ratio < MAX_RATIO
+        """Growing no faster than MAX_RATIO for a 10x input."""
+        return self.ratio < MAX_RATIO
 
     def __str__(self) -> str:
-        if self.large == math.inf:
-            return f"{self.small * 1e3:.2f} ms -> stopped, over its time budget"
-        return f"{self.small * 1e3:.2f} ms -> {self.large * 1e3:.2f} ms (x{self.ratio:.1f})"
+        return f"{self.small:,} -> {self.large:,} calls (x{self.ratio:.1f})"
 
 
-class _OverBudget(BaseException):  # not an Exception: no code under test may swallow it
-    """The time budget of one run is spent."""
+def work(func: Callable[[str], object], text: str) -> int:
+    """The function calls (Python and C) FUNC(TEXT) makes: a count, the same on a busy machine.
 
-
-def best_time(
-    func: Callable[[str], object], text: str, repeat: int = 3, budget: float = 0.0
-) -> float:
-    """The fastest of REPEAT runs of FUNC(TEXT), in seconds (the least disturbed one).
-
-    With a BUDGET (seconds), a run still going then is stopped by SIGALRM (the regex engine
-    checks for signals) and counts as endless: a quadratic pattern fails within seconds instead
-    of hanging the suite for minutes.
+    Run once before counting, so caches filled on a first call do not count.
     """
-    best = float("inf")
-    for _ in range(repeat):
-        best = min(best, _timed(func, text, budget))
-    return best
+    func(text)
+    calls = 0
 
+    def count(frame: object, event: str, arg: object) -> None:
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
 
-def _timed(func: Callable[[str], object], text: str, budget: float) -> float:
-    def stop(signum: int, frame: object) -> None:
-        raise _OverBudget
-
-    previous = signal.signal(signal.SIGALRM, stop) if budget else None
-    if budget:
-        signal.setitimer(signal.ITIMER_REAL, budget)
-    start = time.perf_counter()
+    sys.setprofile(count)
     try:
         func(text)
-    except _OverBudget:
-        return math.inf
     finally:
-        if budget:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-    return time.perf_counter() - start
+        sys.setprofile(None)
+    return calls
 
 
 def scaling(
     func: Callable[[str], object], piece: str, small: int = 10_000, large: int = 100_000
 ) -> Scaling:
-    """FUNC on PIECE repeated to SMALL and to LARGE characters (10x by default).
+    """The work of FUNC on PIECE repeated to SMALL and to LARGE characters (10x by default).
 
-    The large input gets three times what linear growth allows, at least 0.5 s, at most 5 s.
+    A regular expression is one C call however long it runs: patterns are checked by their
+    structure instead (`linear_pattern`), and the seconds are in bench/scaling_bench.py.
     """
-    large_text, small_text = repeated(piece, large), repeated(piece, small)
-    found = Scaling(0.0, 0.0)
-    for repeat in (1, 3):  # a second, closer look before calling it super-linear: shared machine
-        little = best_time(func, small_text, repeat=repeat)
-        budget = min(max(3 * MAX_RATIO * little, 0.5), 5.0)
-        found = Scaling(little, best_time(func, large_text, repeat=repeat, budget=budget))
-        if found.linear:
-            break
-    return found
+    return Scaling(work(func, repeated(piece, small)), work(func, repeated(piece, large)))
+
+
+_WORD_REPEATS = (  # each stops at the first character of another kind
+    [(_c.IN, [(_c.CATEGORY, _c.CATEGORY_WORD)])],
+    [(_c.IN, [(_c.CATEGORY, _c.CATEGORY_WORD), (_c.LITERAL, ord("'"))])],
+    [(_c.IN, [(_c.CATEGORY, _c.CATEGORY_SPACE)])],
+)
+
+
+def linear_pattern(pattern: re.Pattern[str]) -> str | None:
+    """Why `pattern.search` may take super-linear time on long text, or None when it cannot.
+
+    Linear by construction: every unbounded repeat repeats word characters or spaces only (it
+    stops at the next character of the other kind) or is a tempered dot `(?:(?!X).)*` (it stops
+    at the next X), and every alternative with such a repeat starts at a word boundary, so a
+    long word is tried once.
+    """
+    tree = list(_parser.parse(pattern.pattern, pattern.flags))
+    for body in _unbounded(tree):
+        if body not in [list(b) for b in _WORD_REPEATS] and not _tempered_dot(body):
+            return f"an unbounded repeat of {body!r} can run to the end of the text"
+    for branch in _alternatives(tree):
+        if any(True for _ in _unbounded(branch)) and branch[:1] != [(_c.AT, _c.AT_BOUNDARY)]:
+            return "an alternative with an unbounded repeat does not start at a word boundary"
+    return None
+
+
+def _unbounded(items: list[tuple[object, object]]) -> Iterator[list[tuple[object, object]]]:
+    for op, av in items:
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            _low, high, body = av  # type: ignore[misc]
+            if high == _c.MAXREPEAT:
+                yield list(body)
+            yield from _unbounded(list(body))
+        elif op is _c.SUBPATTERN:
+            yield from _unbounded(list(av[-1]))  # type: ignore[index]
+        elif op is _c.BRANCH:
+            for branch in av[1]:  # type: ignore[index]
+                yield from _unbounded(list(branch))
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            yield from _unbounded(list(av[1]))  # type: ignore[index]
+
+
+def _tempered_dot(body: list[tuple[object, object]]) -> bool:
+    if len(body) == 1 and body[0][0] is _c.SUBPATTERN:
+        body = list(body[0][1][-1])  # type: ignore[index]
+    return len(body) == 2 and body[0][0] is _c.ASSERT_NOT and body[1][0] is _c.ANY
+
+
+def _alternatives(items: list[tuple[object, object]]) -> list[list[tuple[object, object]]]:
+    if len(items) == 1 and items[0][0] is _c.BRANCH:
+        return [alt for b in items[0][1][1] for alt in _alternatives(list(b))]  # type: ignore[index]
+    if len(items) == 1 and items[0][0] is _c.SUBPATTERN:
+        return _alternatives(list(items[0][1][-1]))  # type: ignore[index]
+    return [items]
