@@ -16,7 +16,7 @@ from typing import Any
 from bot.meldkaart import CONFIDENCES, Text
 from bot.paths import KNOWLEDGE_DIR
 from bot.textnorm import normalise
-from bot.yamlfile import DataError, LineDict, Problem, read_yaml
+from bot.yamlfile import DataError, LineDict, Problem, line_of_item, read_yaml
 
 AREAS_FILE = "areas.yaml"
 BUURTEN_FILE = "buurten.csv"
@@ -217,7 +217,9 @@ class _Checker:
         return self.lines.get((file, key), 0)
 
     def fail(self, file: str, line: int, message: str) -> None:
-        self.problems.append(Problem(file, line, message))
+        problem = Problem(file, line, message)
+        if problem not in self.problems:  # one file read for several keys fails once
+            self.problems.append(problem)
 
     def confidence(self, file: str, line: int, value: str, where: str) -> None:
         if value not in CONFIDENCES:
@@ -347,7 +349,7 @@ class _Checker:
         people = []
         for index, item in enumerate(items):
             here = f"{where}.staff[{index}]"
-            entry = self.mapping(item, here, node.line_of("staff"))
+            entry = self.mapping(item, here, line_of_item(items, index, node.line_of("staff")))
             if entry is None:
                 continue
             role = self.string(entry, "role", here)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.paths import ROUTING_RULES_DIR
-from bot.yamlfile import DataError, LineDict, Problem, read_yaml
+from bot.yamlfile import DataError, LineDict, Problem, line_of_item, read_yaml
 
 LANGS = ("nl", "en")
 EXTRA_LANGS = ("de", "fr", "li")
@@ -244,7 +244,9 @@ class _Checker:
         self.problems = problems
 
     def fail(self, file: str, line: int, message: str) -> None:
-        self.problems.append(Problem(file, line, message))
+        problem = Problem(file, line, message)
+        if problem not in self.problems:  # one file read for several keys fails once
+            self.problems.append(problem)
 
     # -- small typed readers -------------------------------------------------------------
 
@@ -336,7 +338,9 @@ class _Checker:
             return []
         good = []
         for index, item in enumerate(items):
-            entry = self.mapping(file, item, f"{key}[{index}]", top.line_of(key))
+            entry = self.mapping(
+                file, item, f"{key}[{index}]", line_of_item(items, index, top.line_of(key))
+            )
             if entry is not None:
                 good.append(entry)
         return good
@@ -638,13 +642,13 @@ class _Checker:
                     file, sub.line_of(lang), f"{where}.{key}.{lang}: expected a list of patterns"
                 )
                 continue
-            for item in items:
+            for index, item in enumerate(items):
                 try:
                     compiled.append((str(lang), re.compile(str(item))))
                 except re.error as exc:
                     self.fail(
                         file,
-                        sub.line_of(lang),
+                        line_of_item(items, index, sub.line_of(lang)),
                         f"{where}.{key}.{lang}: bad pattern '{item}': {exc}",
                     )
         return compiled

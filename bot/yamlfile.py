@@ -40,12 +40,24 @@ class LineDict(dict):
         return self.key_lines.get(key, self.line)
 
 
+class LineList(list):
+    """A sequence from YAML that remembers the line of each item."""
+
+    item_lines: list[int]
+
+
+def line_of_item(items: object, index: int, default: int) -> int:
+    """The line of ITEMS[INDEX] when ITEMS came from YAML, else DEFAULT."""
+    lines = getattr(items, "item_lines", None)
+    return lines[index] if lines is not None and index < len(lines) else default
+
+
 # libyaml's parser when present (10x faster); our constructors run on top of either.
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """SafeLoader that builds LineDicts and refuses duplicate keys."""
+    """SafeLoader that builds LineDicts and LineLists and refuses duplicate keys."""
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -70,7 +82,14 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     return mapping
 
 
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    sequence = LineList(loader.construct_object(item, deep=True) for item in node.value)
+    sequence.item_lines = [item.start_mark.line + 1 for item in node.value]
+    return sequence
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def read_yaml(path: Path, shown_name: str | None = None) -> Any:

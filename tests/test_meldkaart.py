@@ -113,10 +113,19 @@ def test_malformed_yaml_names_the_line_and_loads_nothing(rules: Path) -> None:
 def test_bad_danger_pattern_is_reported(rules: Path) -> None:
     danger = rules / "danger.yaml"
     _edit(danger, "    - '\\bmomenteel\\b'\n", "    - '\\bmomenteel(\\b'\n")
+    line = _line_of(danger, "momenteel(")
     with pytest.raises(DataError) as caught:
         load(rules)
-    assert "danger.yaml:" in str(caught.value)
+    assert f"danger.yaml:{line}: " in str(caught.value)  # the pattern's own line, not its list's
     assert "bad pattern" in str(caught.value)
+
+
+def test_an_empty_meldkaart_is_reported_once(rules: Path) -> None:
+    (rules / "meldkaart.yaml").write_text("", "utf-8")
+    with pytest.raises(DataError) as caught:
+        load(rules)
+    lines = [str(p) for p in caught.value.problems]
+    assert lines.count("meldkaart.yaml:1: the file: expected a mapping (key: value lines)") == 1
 
 
 def test_web_address_must_be_https(rules: Path) -> None:
