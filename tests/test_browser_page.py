@@ -214,4 +214,8 @@ async def test_the_docs_page_draws_the_schema(browser: Any, tmp_path: Path) -> N
         doc = json.loads(await (await page.request.get(url + "/openapi.json")).text())
         for path in doc["paths"]:
             assert path in text
+        # Request bodies show their fields, not an unexpanded reference.
+        route = page.locator("section.op", has_text="POST /api/route").locator("pre").first
+        body = await route.inner_text()
+        assert "$ref" not in body and '"text"' in body and '"situation"' in body
         assert errors == []

@@ -591,3 +591,27 @@ async def test_webhook_without_a_secret_refuses_everything(tmp_path: Path) -> No
         assert response.status_code == 403 and fake.queued() == []
     finally:
         await svc.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/api/channels?x=1", "lang"),
+        ("/api/area?q=6221AB&foo=1", "lang, q"),
+        ("/api/area?foo=1", "lang, q"),
+    ],
+)
+async def test_an_unknown_query_parameter_is_refused_by_name(
+    client: httpx.AsyncClient, path: str, allowed: str
+) -> None:
+    """A typo like ?qq= is said, not silently ignored (GET /api/area?foo=1 was accepted)."""
+    response = await client.get(path, headers={"accept-language": "en"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "unknown_parameter"
+    assert f"Known: {allowed}." in body["message"]
+
+
+async def test_the_documented_parameters_still_pass(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/area?q=6221AB&lang=en")).status_code == 200
+    assert (await client.get("/api/channels?lang=nl")).status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -52,20 +53,25 @@ def create_app(
         hook_path = webhook_path(settings.webhook_url or "")
         hook = Webhook(telegram_app, settings)
         routes.append(Route(hook_path, hook.receive, methods=["POST"]))
+    documented = {ep.path: ep for ep in endpoints}
+
+    def api_route(path: str, handler: Handler, method: str) -> Route:
+        return Route(path, _only_documented_params(handler, documented[path]), methods=[method])
+
     routes += [
         Route("/", pages.index, methods=["GET"]),
         Route("/docs", pages.docs, methods=["GET"]),
         Route("/i18n/{lang}.json", pages.texts, methods=["GET"]),
-        Route("/api/route", api.route, methods=["POST"]),
-        Route("/api/area", api.area, methods=["GET"]),
-        Route("/api/channels", api.channels, methods=["GET"]),
+        api_route("/api/route", api.route, "POST"),
+        api_route("/api/area", api.area, "GET"),
+        api_route("/api/channels", api.channels, "GET"),
         Route("/healthz", api.healthz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
     ]
     if api.spreekuren is not None:
         routes += [
-            Route("/api/spreekuren", api.spreekuren_list, methods=["GET"]),
-            Route("/spreekuren/{area}.ics", api.spreekuren_feed, methods=["GET"]),
+            api_route("/api/spreekuren", api.spreekuren_list, "GET"),
+            api_route("/spreekuren/{area}.ics", api.spreekuren_feed, "GET"),
         ]
     routes += [
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
@@ -105,6 +111,24 @@ def create_app(
     app.state.services = services
     app.state.openapi = document
     return app
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _only_documented_params(handler: Handler, endpoint: Endpoint) -> Handler:
+    """HANDLER, refusing a query parameter its endpoint does not document (a typo is said)."""
+    allowed = sorted(p.name for p in endpoint.params if p.where == "query")
+
+    async def checked(request: Request) -> Response:
+        unknown = sorted(set(request.query_params) - set(allowed))
+        if unknown:
+            raise ApiError(
+                422, "unknown_parameter", name=unknown[0][:40], allowed=", ".join(allowed) or "-"
+            )
+        return await handler(request)
+
+    return checked
 
 
 def _language(request: Request) -> str:

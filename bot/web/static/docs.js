@@ -34,6 +34,16 @@
     return null;
   }
 
+  // A schema with every $ref replaced by what it names, so a body reads as its fields.
+  function expand(schema, doc, depth) {
+    if (!schema || typeof schema !== "object" || depth > 6) return schema;
+    if (Array.isArray(schema)) return schema.map((item) => expand(item, doc, depth + 1));
+    if (schema.$ref) return expand(doc.components.schemas[schema.$ref.split("/").pop()], doc, depth + 1);
+    const out = {};
+    for (const [key, value] of Object.entries(schema)) out[key] = expand(value, doc, depth + 1);
+    return out;
+  }
+
   function curl(method, path, op, doc) {
     const origin = window.location.origin;
     if (op.requestBody) {
@@ -64,7 +74,8 @@
     }
     if (op.requestBody) {
       section.append(el("h3", {}, label("body")));
-      section.append(el("pre", {}, JSON.stringify(op.requestBody.content["application/json"].schema, null, 2)));
+      const body = expand(op.requestBody.content["application/json"].schema, doc, 0);
+      section.append(el("pre", {}, JSON.stringify(body, null, 2)));
     }
     section.append(el("h3", {}, label("responses")));
     const list = el("ul", {});
