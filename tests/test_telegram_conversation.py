@@ -157,6 +157,7 @@ async def test_privacy_says_what_is_kept_and_how_to_delete(
     replies = await telegram.send("/privacy", lang=lang)
     assert stored in replies.text and not_stored in replies.text
     assert "/stop" in replies.text and "/wis" in replies.text
+    assert "6221" in replies.text  # the counts keep a postcode's four digits: it says so
 
 
 # -- the answer card ------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ EXPECT = {
         "voice": "Spraakberichten",
         "audio": "Spraakberichten",
         "video_note": "Spraakberichten",
-        "sticker": "alleen tekst",
+        "sticker": "Stickers en plaatjes kan ik niet lezen",
         "document": "Bestanden",
         "contact": "Contactgegevens",
         "story": "Dit soort bericht",
@@ -50,7 +50,7 @@ EXPECT = {
         "voice": "voice messages",
         "audio": "voice messages",
         "video_note": "voice messages",
-        "sticker": "only understand text",
+        "sticker": "cannot read stickers",
         "document": "files",
         "contact": "contact details",
         "story": "this kind of message",
@@ -64,6 +64,8 @@ async def test_non_text_gets_a_helpful_answer_and_nothing_is_kept(telegram, kind
     replies = await telegram.send_message(lang=lang, **MEDIA[kind])
     assert len(replies.messages) == 1
     assert EXPECT[lang][kind] in replies.text
+    assert "112" in replies.text  # whoever sends a photo of a fire learns what to do first
+    assert "Leuk" not in replies.text and "Nice" not in replies.text  # a sticker may be a cry
     assert replies.of("getFile") == []  # nothing downloaded
     row = await telegram.services.db.fetchone("SELECT COUNT(*) FROM chat_settings")
     assert row[0] == 0
