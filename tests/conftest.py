@@ -17,6 +17,7 @@ import itertools
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.services import Services, open_services
+from bot.storage import Database
 from bot.telegram.app import build_application
 from bot.telegram.resident import counted
 
@@ -204,6 +206,14 @@ class TelegramHarness:
             "message": message,
         }
         return await self.feed({"callback_query": query})
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh database with every migration applied, closed after the test."""
+    opened = await Database.open(tmp_path / "meldwijzer.sqlite3")
+    yield opened
+    await opened.close()
 
 
 @pytest.fixture

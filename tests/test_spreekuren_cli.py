@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from icalendar import Calendar
-from test_spreekuren_support import HANDHAVER, publish, with_staff
+from spreekuren_support import HANDHAVER, publish, with_staff
 
 from bot import spreekuren
 from bot.cli import main

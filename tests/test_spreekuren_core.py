@@ -3,13 +3,11 @@ every refused input (nothing stored), the residents' listing and the iCalendar f
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 from icalendar import Calendar
-from test_spreekuren_support import (
+from spreekuren_support import (
     ADMIN,
     AGENT,
     HANDHAVER,
@@ -31,13 +29,6 @@ from bot.staff import Refused, StaffDirectory, audit_log
 from bot.storage import Database
 
 CONTACTS = TeamContacts("14 043", "0900-8844")
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    opened = await Database.open(tmp_path / "meldwijzer.sqlite3")
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture

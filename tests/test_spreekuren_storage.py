@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from test_spreekuren_support import ADMIN, AGENT, NOW, WEEKLY, count, publish, with_staff
+from spreekuren_support import ADMIN, AGENT, NOW, WEEKLY, count, publish, with_staff
 
 from bot import spreekuren
 from bot.spreekuren import SpreekuurError

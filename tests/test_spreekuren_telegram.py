@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import Replies, TelegramHarness
 from fakebotapi import FakeBotAPI
-from test_spreekuren_support import AGENT, HANDHAVER, LINE, NOW, WEEKLY
+from spreekuren_support import AGENT, HANDHAVER, LINE, NOW, WEEKLY
 
 from bot.config import Settings
 from bot.services import open_services

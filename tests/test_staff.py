@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-from test_spreekuren_support import ADMIN, AGENT, HANDHAVER, NOW, RESIDENT, count, publish
+from spreekuren_support import ADMIN, AGENT, HANDHAVER, NOW, RESIDENT, count, publish
 
 from bot.dutchdates import InputError
 from bot.staff import Refused, StaffDirectory, area_ids, audit_log, parse_areas
 from bot.storage import Database
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    opened = await Database.open(tmp_path / "meldwijzer.sqlite3")
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -22,13 +20,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.moment
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "stats.sqlite3")
-    yield database
-    await database.close()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import dataclasses
 import functools
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -44,13 +44,6 @@ def question(pc4: str = "6222", **changes: Any) -> Question:
     }
     fields.update(changes)
     return Question(**fields)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "flush.sqlite3")
-    yield database
-    await database.close()
 
 
 @pytest.fixture

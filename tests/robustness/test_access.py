@@ -23,7 +23,7 @@ import httpx
 import pytest
 from conftest import Replies, TelegramHarness
 from fakebotapi import FakeBotAPI
-from test_spreekuren_support import AGENT, HANDHAVER, LINE, NOW
+from spreekuren_support import AGENT, HANDHAVER, LINE, NOW
 
 from bot.config import Settings
 from bot.services import Services, open_services

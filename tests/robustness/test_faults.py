@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from fakebotapi import FakeBotAPI, text_update, visible_text
-from test_spreekuren_support import AGENT, NOW
+from spreekuren_support import AGENT, NOW
 
 from bot.config import Settings
 from bot.services import Services, open_services

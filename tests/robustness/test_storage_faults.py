@@ -33,7 +33,7 @@ from typing import Any
 import aiosqlite
 import pytest
 from conftest import Replies, TelegramHarness
-from test_spreekuren_support import ADMIN, AGENT, LINE, NOW
+from spreekuren_support import ADMIN, AGENT, LINE, NOW
 
 from bot import spreekuren
 from bot.config import Settings
