@@ -257,6 +257,10 @@ async def telegram(
 
     app.add_error_handler(collect)
     async with app:
-        yield harness
+        await app.start()  # running, as in production: PTB then awaits the counting tasks
+        try:
+            yield harness
+        finally:
+            await app.stop()
     assert harness.errors == [], f"the bot's error handler saw: {harness.errors!r}"
     assert fake_api.rejected() == [], f"Telegram would refuse: {fake_api.rejected()!r}"
