@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import LANGUAGES, catalog
+from bot.i18n import LANGUAGES, catalog, t
 from bot.paths import LOCALES_DIR
 
 PACKAGE = Path(__file__).resolve().parent.parent / "bot"
@@ -47,8 +47,9 @@ def _used_keys() -> dict[str, str]:
 USED = _used_keys()
 
 
-def _fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+def _fields(text: str | tuple[str, ...]) -> set[str]:
+    forms = text if isinstance(text, tuple) else (text,)
+    return {name for form in forms for _, name, _, _ in string.Formatter().parse(form) if name}
 
 
 def test_the_extraction_finds_the_keys() -> None:
@@ -80,3 +81,12 @@ def test_every_catalog_file_exists_in_both_languages() -> None:
         for lang in LANGUAGES
     }
     assert domains["nl"] == domains["en"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "expected"),
+    [("nl", 1, "over 1 seconde opnieuw"), ("nl", 3, "over 3 seconden"), ("en", 1, "in 1 second.")],
+)
+def test_a_plural_message_follows_its_count(lang: str, count: int, expected: str) -> None:
+    """The 429 text said "over 1 seconden"."""
+    assert expected in t("web.error.rate_limited", lang, count=count)

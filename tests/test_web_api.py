@@ -403,7 +403,10 @@ async def test_rate_limit_per_client(tmp_path: Path) -> None:
             assert limited.status_code == 429
             body = limited.json()
             assert body["error"] == "rate_limited" and body["language"] == "en"
-            assert int(limited.headers["retry-after"]) >= 1
+            wait = int(limited.headers["retry-after"])
+            assert wait >= 1
+            # "Try again in 1 second", "in 2 seconds": the plural form follows the number.
+            assert f"in {wait} second{'' if wait == 1 else 's'}." in body["message"]
             assert limited.headers["content-security-policy"]
             assert (await two.post("/api/route", json={"text": RUBBISH})).status_code == 200
             assert (await one.get("/healthz")).status_code == 200  # not rate limited

@@ -43,7 +43,7 @@ def _language(scope: Scope) -> str:
 async def _send_error(scope: Scope, send: Send, status: int, code: str, **values: object) -> None:
     headers = {}
     if status == 429:
-        headers["retry-after"] = str(values["retry_after"])
+        headers["retry-after"] = str(values["count"])
     response = error_response(_language(scope), status, code, headers=headers, **values)
     await response(scope, _no_body, send)
 
@@ -204,6 +204,6 @@ class RateLimit:
         client = scope.get("client")
         wait = self.limiter.check(client[0] if client else "unknown")
         if wait > 0:
-            await _send_error(scope, send, 429, "rate_limited", retry_after=max(1, math.ceil(wait)))
+            await _send_error(scope, send, 429, "rate_limited", count=max(1, math.ceil(wait)))
             return
         await self.app(scope, receive, send)

@@ -43,7 +43,8 @@ def render_page(name: str, lang: str, max_text: int) -> str:
 
 def page_texts(lang: str) -> dict[str, str]:
     """The texts the page's script shows, in LANG."""
-    return {k: v for k, v in catalog(lang).items() if k.startswith(PAGE_TEXT_PREFIXES)}
+    found = catalog(lang).items()
+    return {k: v for k, v in found if k.startswith(PAGE_TEXT_PREFIXES) and isinstance(v, str)}
 
 
 class Pages:
