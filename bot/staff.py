@@ -246,7 +246,8 @@ class StaffDirectory:
             cursor = await conn.execute(
                 "SELECT group_concat(area) AS areas FROM staff_areas WHERE user_id = ?", (user_id,)
             )
-            before = (await cursor.fetchone())["areas"]
+            row = await cursor.fetchone()  # an aggregate: always one row
+            before = row["areas"] if row is not None else None
             await conn.execute(
                 "INSERT INTO staff (user_id, name, added_by, added_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (user_id) DO UPDATE SET name = CASE WHEN excluded.name <> '' "

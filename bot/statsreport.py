@@ -554,7 +554,7 @@ def count_rows(
 ) -> tuple[list[dict[str, object]], Figure]:
     """One object per cell (the grouping fields and `count`) and the total, suppressed."""
     cells, total = suppress_counts(counts, k)
-    rows = [
+    rows: list[dict[str, object]] = [
         {**dict(zip(by, c.key, strict=True)), "count": f.json()}
         for c, f in zip(counts, cells, strict=True)
     ]

@@ -44,7 +44,7 @@ async def _send_error(scope: Scope, send: Send, status: int, code: str, **values
     headers = {}
     if status == 429:
         headers["retry-after"] = str(values["count"])
-    response = error_response(_language(scope), status, code, headers=headers, **values)
+    response = error_response(_language(scope), status, code, headers, None, **values)
     await response(scope, _no_body, send)
 
 
