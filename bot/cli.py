@@ -164,12 +164,15 @@ def _validate_corpus(kaart: Meldkaart) -> int:
     if not files:
         return EXIT_OK  # an installed package carries no corpus
     examples = load_corpus(files, kaart)
-    held_out = load_corpus(corpus_files(CORPUS_DIR / "untouched"), kaart)
     seen = {e.text.strip().lower() for e in examples}
-    shared = sum(e.text.strip().lower() in seen for e in held_out)
+    slices = []
+    for held_out_file in corpus_files(CORPUS_DIR / "untouched"):  # each slice is its own set
+        held_out = load_corpus([held_out_file], kaart)
+        shared = sum(e.text.strip().lower() in seen for e in held_out)
+        slices.append(f"{held_out_file.stem} {len(held_out)} ({shared} as in training)")
     print(
-        f"corpus ok: {len(examples)} training messages in {len(files)} files; untouched slice "
-        f"{len(held_out)} messages, {shared} of them the same as a training message"
+        f"corpus ok: {len(examples)} training messages in {len(files)} files; "
+        f"untouched: {', '.join(slices) or 'none'}"
     )
     try:
         _, manifest = read_model(MODELS_DIR)
