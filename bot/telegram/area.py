@@ -188,7 +188,7 @@ async def show(
     kaart = context.services.router.meldkaart
     note = t("telegram.area_kept", lang, area=esc(result.area_name or "")) if kept else None
     removal = _remove(context) if kept else None
-    if removal is None:
+    if removal is None or note is None:
         await _send(context, chat.id, area_reply(card, lang, kaart, note))
         return
     # A message cannot both drop the reply keyboard and carry inline buttons: the note goes in a
