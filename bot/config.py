@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,29 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}: '{raw}' is not a whole number") from exc
 
 
+def _proxies(raw: str) -> tuple[str, ...]:
+    """MELDWIJZER_TRUSTED_PROXIES: addresses and networks, `*` (the peer, any address), `none`."""
+    if not raw:
+        return ("127.0.0.1",)
+    if raw.lower() == "none":
+        return ()
+    entries: list[str] = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if part != "*":
+            try:
+                part = str(ipaddress.ip_network(part, strict=False))
+            except ValueError as exc:
+                raise ConfigError(
+                    f"MELDWIJZER_TRUSTED_PROXIES: '{part}' is not an IP address or network "
+                    "(such as 10.0.0.0/8); give addresses, '*' or 'none'"
+                ) from exc
+        entries.append(part)
+    return tuple(entries)
+
+
 def _db_path(raw: str) -> Path:
     """MELDWIJZER_DB: a path to the SQLite file, or sqlite:///PATH (SQLAlchemy's form: three
     slashes for a relative path, four for an absolute one); any other URL is refused."""
@@ -72,7 +96,7 @@ class Settings:
     rate_limit_per_minute: int = 60
     max_body_bytes: int = 16384
     max_text_chars: int = 2000
-    trusted_proxies: str = "127.0.0.1"
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)  # see _proxies
     stats_min_cell: int = 5
     stats_retention_months: int = 24
     public_url: str | None = None  # where the HTTP service is reachable, for calendar links
@@ -96,7 +120,7 @@ class Settings:
             rate_limit_per_minute=_int(env, "MELDWIJZER_RATE_LIMIT", 60),
             max_body_bytes=_int(env, "MELDWIJZER_MAX_BODY", 16384),
             max_text_chars=_int(env, "MELDWIJZER_MAX_TEXT", 2000),
-            trusted_proxies=env.get("MELDWIJZER_TRUSTED_PROXIES", "").strip() or "127.0.0.1",
+            trusted_proxies=_proxies(env.get("MELDWIJZER_TRUSTED_PROXIES", "").strip()),
             stats_min_cell=_int(env, "MELDWIJZER_STATS_MIN_CELL", 5),
             stats_retention_months=_int(env, "MELDWIJZER_RETENTION_MONTHS", 24),
             public_url=env.get("MELDWIJZER_PUBLIC_URL", "").strip().rstrip("/") or None,

@@ -46,6 +46,7 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 def uvicorn_config(app: Any, settings: Settings) -> uvicorn.Config:
     """uvicorn for this app: no access log (ours has no paths or queries), no Server header."""
+    # The app reads proxy headers itself (bot.web.proxies).
     return uvicorn.Config(
         app,
         host=settings.host,
@@ -53,8 +54,7 @@ def uvicorn_config(app: Any, settings: Settings) -> uvicorn.Config:
         log_config=None,
         access_log=False,
         server_header=False,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,
+        proxy_headers=False,
         lifespan="off",
         timeout_graceful_shutdown=10,
     )
