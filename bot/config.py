@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,42 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}: '{raw}' is not a whole number") from exc
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise ConfigError(f"{name}: '{raw}' is not a number of seconds above 0")
+    return value
+
+
+def _proxies(raw: str) -> tuple[str, ...]:
+    """MELDWIJZER_TRUSTED_PROXIES: addresses and networks, `*` (the peer, any address), `none`."""
+    if not raw:
+        return ("127.0.0.1",)
+    if raw.lower() == "none":
+        return ()
+    entries: list[str] = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if part != "*":
+            try:
+                part = str(ipaddress.ip_network(part, strict=False))
+            except ValueError as exc:
+                raise ConfigError(
+                    f"MELDWIJZER_TRUSTED_PROXIES: '{part}' is not an IP address or network "
+                    "(such as 10.0.0.0/8); give addresses, '*' or 'none'"
+                ) from exc
+        entries.append(part)
+    return tuple(entries)
+
+
 def _db_path(raw: str) -> Path:
     """MELDWIJZER_DB: a path to the SQLite file, or sqlite:///PATH (SQLAlchemy's form: three
     slashes for a relative path, four for an absolute one); any other URL is refused."""
@@ -72,7 +109,11 @@ class Settings:
     rate_limit_per_minute: int = 60
     max_body_bytes: int = 16384
     max_text_chars: int = 2000
-    trusted_proxies: str = "127.0.0.1"
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)  # see _proxies
+    header_timeout: float = 10.0  # seconds for a request line and headers
+    body_timeout: float = 30.0  # seconds for a request body, once the headers are in
+    max_connections: int = 1000  # open HTTP connections (lowered to fit the open-file limit)
+    webhook_headroom: int = 64  # connections only the webhook and /healthz may use
     stats_min_cell: int = 5
     stats_retention_months: int = 24
     public_url: str | None = None  # where the HTTP service is reachable, for calendar links
@@ -83,6 +124,15 @@ class Settings:
         env = os.environ if env is None else env
         token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
         origins = tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip())
+        connections = _int(env, "MELDWIJZER_MAX_CONNECTIONS", 1000)
+        if connections < 2:
+            raise ConfigError(f"MELDWIJZER_MAX_CONNECTIONS: {connections} is too few (at least 2)")
+        headroom = _int(env, "MELDWIJZER_WEBHOOK_HEADROOM", 64)
+        if not 0 <= headroom < connections:
+            raise ConfigError(
+                f"MELDWIJZER_WEBHOOK_HEADROOM: {headroom} must be at least 0 and below "
+                f"MELDWIJZER_MAX_CONNECTIONS ({connections})"
+            )
         return cls(
             telegram_token=token,
             telegram_api_url=env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
@@ -96,7 +146,11 @@ class Settings:
             rate_limit_per_minute=_int(env, "MELDWIJZER_RATE_LIMIT", 60),
             max_body_bytes=_int(env, "MELDWIJZER_MAX_BODY", 16384),
             max_text_chars=_int(env, "MELDWIJZER_MAX_TEXT", 2000),
-            trusted_proxies=env.get("MELDWIJZER_TRUSTED_PROXIES", "").strip() or "127.0.0.1",
+            trusted_proxies=_proxies(env.get("MELDWIJZER_TRUSTED_PROXIES", "").strip()),
+            header_timeout=_seconds(env, "MELDWIJZER_HEADER_TIMEOUT", 10.0),
+            body_timeout=_seconds(env, "MELDWIJZER_BODY_TIMEOUT", 30.0),
+            max_connections=connections,
+            webhook_headroom=headroom,
             stats_min_cell=_int(env, "MELDWIJZER_STATS_MIN_CELL", 5),
             stats_retention_months=_int(env, "MELDWIJZER_RETENTION_MONTHS", 24),
             public_url=env.get("MELDWIJZER_PUBLIC_URL", "").strip().rstrip("/") or None,

@@ -20,6 +20,8 @@ import uvicorn
 from bot.config import Settings
 from bot.services import Services, open_services
 from bot.web import create_app
+from bot.web.edge import ConnectionGuard, guarded_protocol
+from bot.web.webhook import webhook_path
 
 log = logging.getLogger("meldwijzer.server")
 
@@ -46,16 +48,24 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 def uvicorn_config(app: Any, settings: Settings) -> uvicorn.Config:
     """uvicorn for this app: no access log (ours has no paths or queries), no Server header."""
+    # The protocol is bot.web.edge's: read deadlines, a connection cap with headroom for the
+    # webhook and /healthz. The app reads proxy headers itself (bot.web.proxies).
+    priority = {"/healthz"}
+    if settings.webhook_url:
+        priority.add(webhook_path(settings.webhook_url))
+    guard = ConnectionGuard.for_settings(settings, frozenset(priority))
     return uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
+        http=guarded_protocol(guard),
+        ws="none",
         log_config=None,
         access_log=False,
         server_header=False,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,
+        proxy_headers=False,
         lifespan="off",
+        timeout_keep_alive=5,
         timeout_graceful_shutdown=10,
     )
 

@@ -20,6 +20,7 @@ from bot.web.errors import ApiError, error_response, request_language
 from bot.web.middleware import AccessLog, BodyLimit, CatchAll, RateLimit, SecurityHeaders
 from bot.web.openapi import Endpoint, build_openapi, core_endpoints, spreekuren_endpoints
 from bot.web.page import STATIC_DIR, Pages
+from bot.web.proxies import ForwardedClient, TrustedProxies
 from bot.web.ratelimit import RateLimiter
 from bot.web.webhook import WEBHOOK_MAX_BODY, Webhook, webhook_path
 
@@ -81,6 +82,7 @@ def create_app(
         return WEBHOOK_MAX_BODY if path == hook_path else settings.max_body_bytes
 
     middleware = [
+        Middleware(ForwardedClient, proxies=TrustedProxies(settings.trusted_proxies)),
         Middleware(AccessLog),
         Middleware(SecurityHeaders),
         Middleware(CatchAll),

@@ -11,7 +11,7 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.web.errors import error_response, request_language
-from bot.web.ratelimit import RateLimiter
+from bot.web.ratelimit import RateLimiter, client_key
 
 log = logging.getLogger("meldwijzer.web")
 
@@ -202,7 +202,7 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        wait = self.limiter.check(client[0] if client else "unknown")
+        wait = self.limiter.check(client_key(client[0]) if client else "unknown")
         if wait > 0:
             await _send_error(scope, send, 429, "rate_limited", count=max(1, math.ceil(wait)))
             return
