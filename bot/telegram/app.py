@@ -2,6 +2,7 @@
 
 `build_application(settings, services)` is the only way the bot is made, in production, in the
 tests (against the fake Bot API) and in the benchmark. Start and stop it with bot.telegram.runner.
+The features are listed here, in the order their handlers are tried (`FEATURES`).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from bot.chatsettings import ChatSettingsStore
 from bot.config import Settings
 from bot.i18n import normalise_language, t
 from bot.services import Services
-from bot.telegram import area, resident
+from bot.telegram import area, resident, spreekuren, stats
 from bot.telegram.aiohttprequest import AiohttpRequest
+from bot.telegram.commands import MENUS, RESIDENT_COMMANDS, Menus
 from bot.telegram.context import CHATS, MEMORY, SERVICES, Context
+from bot.telegram.feature import FEATURES
 from bot.telegram.memory import MessageMemory
 from bot.telegram.ordering import MAX_CONCURRENT, PerChatOrder
 from bot.telegram.outbox import Outbox
-from bot.telegram.plugins import plugin_handlers
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +68,14 @@ def build_application(
     app.bot_data[SERVICES] = services
     app.bot_data[MEMORY] = memory
     app.bot_data[CHATS] = ChatSettingsStore(services.db)
+    features = (spreekuren.feature(), stats.feature())
+    app.bot_data[FEATURES] = features
+    app.bot_data[MENUS] = Menus(RESIDENT_COMMANDS + tuple(c for f in features for c in f.commands))
     app.add_handler(TypeHandler(Update, resident.remember_incoming), group=-1)
     app.add_handlers(
         resident.commands(services)
         + area.handlers(services)
-        + plugin_handlers(services)
+        + [handler for feature in features for handler in feature.handlers]
         + resident.fallbacks(services)
     )
     app.add_error_handler(on_error)

@@ -38,6 +38,7 @@ from bot.services import Services
 from bot.stats import Question
 from bot.storage import StorageError
 from bot.telegram import area
+from bot.telegram.commands import help_html
 from bot.telegram.context import Context, language_of
 from bot.telegram.render import (
     FEEDBACK,
@@ -136,8 +137,9 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def help_(update: Update, context: Context) -> None:
-    """Every command and what to type."""
-    await say(update, context, "telegram.help", await context.language(update))
+    """Every command this person may use (their role's), and what to type."""
+    lang = await context.language(update)
+    await send(update, context, Reply((await help_html(update, context, lang),)))
 
 
 async def privacy(update: Update, context: Context) -> None:

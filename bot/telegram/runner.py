@@ -21,7 +21,7 @@ from telegram.ext import Application
 from bot.config import ConfigError, Settings
 from bot.telegram.commands import set_menus
 from bot.telegram.context import SERVICES
-from bot.telegram.plugins import plugin_stopping
+from bot.telegram.feature import FEATURES
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ async def start(app: AnyApp, settings: Settings, *, serve_webhook: bool = True) 
     """Initialise, set the command menus, start handling, then poll or take the webhook."""
     secret = webhook_secret(settings) if settings.webhook_url else None
     await app.initialize()
-    await set_menus(app.bot, app.bot_data[SERVICES])
+    await set_menus(app)
     # Everything loaded so far (meldkaart, areas, the libraries) lives as long as the process:
     # keep it out of the cyclic collector, whose full passes over it stall every chat ~40 ms.
     gc.collect()
@@ -110,6 +110,8 @@ async def stop(app: AnyApp) -> None:
         await updater.stop()
     if app.running:
         await app.stop()  # also waits for the counts started beside the conversations
-        await plugin_stopping(app)  # e.g. staff half-way a conversation are told
+        for feature in app.bot_data[FEATURES]:  # e.g. staff half-way a conversation are told
+            if feature.stopping is not None:
+                await feature.stopping(app)
     await app.bot_data[SERVICES].stats.flush()
     await app.shutdown()

@@ -13,18 +13,20 @@ import asyncio
 import html
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
-from telegram import BotCommand, InputFile, Update
+from telegram import InputFile, Update
 from telegram.constants import ChatType
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import CommandHandler
 
 from bot.i18n import t
 from bot.services import Services
+from bot.staff import StaffDirectory
 from bot.stats import Period
 from bot.statsreport import area_names, build_overview, heatmap_caption, heatmap_png, summary_text
 from bot.storage import StorageError
+from bot.telegram.commands import Command, Role
 from bot.telegram.context import Context
+from bot.telegram.feature import Feature
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +35,11 @@ async def staff_areas(services: Services, user_id: int) -> tuple[str, ...]:
     """The areas whose figures USER_ID may see: all for admins, their own for staff, else none."""
     if user_id in services.settings.admins:
         return tuple(area_names())
-    try:
-        from bot.staff import StaffDirectory  # issue 5's staff list
-    except ImportError:  # not there yet: only admins
-        return ()
     return tuple(await StaffDirectory(services.db, services.settings.admins).areas_of(user_id))
 
 
 async def audit_refusal(services: Services, user_id: int) -> None:
     """Note the refused /stats in the audit log (a failing database only costs the line)."""
-    from bot.staff import StaffDirectory
-
     try:
         await StaffDirectory(services.db, services.settings.admins).refuse(
             user_id, "stats.view", datetime.now(UTC)
@@ -94,11 +90,10 @@ async def stats_command(update: Update, context: Context) -> None:
         )
 
 
-def handlers(services: Services) -> list[BaseHandler[Any, Any, Any]]:
-    """The statistics handlers."""
-    return [CommandHandler("stats", stats_command)]
-
-
-def staff_commands(lang: str) -> list[BotCommand]:
-    """Staff menu entry for /stats."""
-    return [BotCommand("stats", t("stats.cmd", lang))]
+def feature() -> Feature:
+    """/stats, for staff (their areas) and admins (every area)."""
+    return Feature(
+        name="stats",
+        handlers=(CommandHandler("stats", stats_command),),
+        commands=(Command("stats", Role.STAFF, "stats.cmd"),),
+    )

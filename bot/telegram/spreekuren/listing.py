@@ -1,0 +1,150 @@
+"""What residents see: /spreekuren [postcode, buurt or area], the area buttons (sp:<area>) and
+the next spreekuren on the area card. Nothing a resident types is stored."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import spreekuren
+from bot.areas import AreaNotFound, Status
+from bot.i18n import t
+from bot.staff import area_ids
+from bot.storage import StorageError
+from bot.telegram.context import Context
+from bot.telegram.render import SPREEKUREN, esc, parse_callback
+from bot.telegram.spreekuren.common import (
+    answering,
+    button,
+    command_text,
+    keyboard,
+    now_of,
+    say,
+    say_text,
+)
+
+log = logging.getLogger(__name__)
+
+CARD_LINES = 3  # spreekuren shown on an area card; the button shows them all
+
+
+async def listing_html(context: Context, area: str, lang: str) -> str:
+    """The resident's list for AREA as Telegram HTML, heading in bold."""
+    now = now_of(context)
+    items = await spreekuren.upcoming(context.services.db, area, now)
+    contacts = spreekuren.team_contacts(context.services.router.meldkaart)
+    text = spreekuren.render_listing(area, items, lang, now, contacts)
+    if not items:
+        return esc(text)
+    first, _, rest = text.partition("\n")
+    return f"<b>{esc(first)}</b>\n{esc(rest)}"
+
+
+def calendar_keyboard(context: Context, area: str, lang: str) -> InlineKeyboardMarkup | None:
+    """A button to the area's iCalendar feed, when the HTTP service's address is known."""
+    base = context.services.settings.public_url
+    if not base or not base.startswith(("https://", "http://")):
+        return None
+    url = f"{base}/spreekuren/{area}.ics"
+    label = t("spreekuren.tg.calendar", lang)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]])
+
+
+async def show_listing(update: Update, context: Context, area: str, lang: str) -> None:
+    """Send the spreekuren of AREA."""
+    await say(
+        update,
+        context,
+        await listing_html(context, area, lang),
+        calendar_keyboard(context, area, lang),
+    )
+
+
+def area_buttons(
+    lang: str, areas: tuple[str, ...] | None = None, prefix: str = SPREEKUREN
+) -> InlineKeyboardMarkup:
+    """One button per area (callback PREFIX:<area>)."""
+    return keyboard(
+        *[[button(spreekuren.area_name(a, lang), f"{prefix}:{a}")] for a in (areas or area_ids())]
+    )
+
+
+@answering
+async def spreekuren_command(update: Update, context: Context, lang: str) -> None:
+    """/spreekuren [postcode, buurt or area]: the list, without storing what was typed."""
+    query = command_text(update)
+    if query:
+        await _listing_for_query(update, context, query, lang)
+        return
+    settings = await context.chat_settings(update)
+    if settings.area and settings.area in area_ids():
+        await show_listing(update, context, settings.area, lang)
+        return
+    await say_text(update, context, t("spreekuren.tg.which_area", lang), area_buttons(lang))
+
+
+async def _listing_for_query(update: Update, context: Context, query: str, lang: str) -> None:
+    try:
+        result = context.services.areas.lookup(query)
+    except AreaNotFound as exc:
+        await say_text(
+            update,
+            context,
+            exc.message(lang) + "\n\n" + t("spreekuren.tg.pick_area", lang),
+            area_buttons(lang),
+        )
+        return
+    if result.status == Status.FOUND and result.area:
+        await show_listing(update, context, result.area, lang)
+        return
+    if result.status == Status.CHOOSE and result.candidates:
+        seen: list[str] = []
+        rows = []
+        for candidate in result.candidates:
+            if candidate.area in seen:
+                continue
+            seen.append(candidate.area)
+            label = t(
+                "spreekuren.tg.candidate",
+                lang,
+                buurt=candidate.buurt,
+                area=spreekuren.area_name(candidate.area, lang),
+            )
+            rows.append([button(label, f"{SPREEKUREN}:{candidate.area}")])
+        await say_text(update, context, t("spreekuren.tg.choose", lang), keyboard(*rows))
+        return
+    await say_text(update, context, t("spreekuren.tg.outside", lang), area_buttons(lang))
+
+
+@answering
+async def spreekuren_button(update: Update, context: Context, lang: str) -> None:
+    """The "Spreekuren" button under an area card, and the area buttons: sp:<area>."""
+    query = update.callback_query
+    parsed = parse_callback(query.data if query else None)
+    if parsed is None or parsed.kind != SPREEKUREN or parsed.value not in area_ids():
+        await say_text(update, context, t("telegram.button_unknown", lang))
+        return
+    await show_listing(update, context, parsed.value, lang)
+
+
+async def card_lines(context: Context, area: str, lang: str) -> list[str]:
+    """The next few spreekuren of AREA as lines for the area card (none when the store fails)."""
+    try:
+        now = now_of(context)
+        items = await spreekuren.upcoming(context.services.db, area, now)
+    except StorageError as exc:
+        log.warning("spreekuren for the area card failed: %s", exc)
+        return []
+    today = spreekuren.today_in_maastricht(now)
+    return [spreekuren.format_occurrence(o, lang, today) for o in items[:CARD_LINES]]
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """The residents' command and buttons."""
+    return [
+        CommandHandler("spreekuren", spreekuren_command),
+        CallbackQueryHandler(spreekuren_button, pattern=rf"^{SPREEKUREN}:"),
+    ]
