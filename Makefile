@@ -21,8 +21,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The quality gates .ci/run applies besides the tests.
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/mypy bot
 
 # Benchmarks print figures and assert nothing; each can also be run on its own.
 bench: $(STAMP)

@@ -1,6 +1,6 @@
 """Where a person is in a guided, step-by-step conversation, kept in the database.
 
-One row per conversation name, chat and user (migration 0006), read afresh for every message:
+One row per conversation name, chat and user (migration 0005), read afresh for every message:
 a restart, a crash (kill -9) or another worker on the same database carries the conversation on
 from the step it was at. The draft is what staff typed so far (the date, time and place of a
 spreekuur), never a resident's text, and it goes with the row when the conversation ends.

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_spreekuren_support import AGENT, HANDHAVER, NOW
+from spreekuren_support import AGENT, HANDHAVER, NOW
 
 from bot.guided import ConversationState, SqlConversationStore
 from bot.storage import Database

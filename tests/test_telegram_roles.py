@@ -13,7 +13,7 @@ import re
 import pytest
 from conftest import TelegramHarness
 from fakebotapi import FakeBotAPI, text_update
-from test_spreekuren_support import AGENT, HANDHAVER, NOW
+from spreekuren_support import AGENT, HANDHAVER, NOW
 
 from bot.config import Settings
 from bot.services import Services

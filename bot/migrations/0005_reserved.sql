@@ -1,3 +1,0 @@
--- Reserved: migration 0005 belongs to another branch. This placeholder (no statements) only keeps
--- the numbers gapless on this branch, since bot.storage refuses gaps. Drop it when that branch's
--- 0005 is merged.
