@@ -2,7 +2,7 @@
 
 `build_application(settings, services)` is the only way the bot is made, in production, in the
 tests (against the fake Bot API) and in the benchmark. Start and stop it with bot.telegram.runner.
-The features are listed here, in the order their handlers are tried (`FEATURES`).
+The features (spreekuren, stats) are listed here, in the order their handlers are tried.
 """
 
 from __future__ import annotations
