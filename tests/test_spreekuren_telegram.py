@@ -21,9 +21,6 @@ from bot.staff import audit_log
 from bot.telegram.app import build_application
 from bot.telegram.spreekuren import CLOCK
 
-# The harness never starts the JobQueue, so PTB says it ignores the conversations' time-out.
-pytestmark = pytest.mark.filterwarnings("ignore:Ignoring `conversation_timeout`")
-
 PUBLISHED = (
     "✅ Gepubliceerd: #1 Noord-Oost: donderdag 3 december, 14.00–15.30 uur, "
     "Buurtcentrum Limmel (wijkagent en handhaver)"

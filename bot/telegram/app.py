@@ -2,7 +2,7 @@
 
 `build_application(settings, services)` is the only way the bot is made, in production, in the
 tests (against the fake Bot API) and in the benchmark. Start and stop it with bot.telegram.runner.
-The features are listed here, in the order their handlers are tried (`FEATURES`).
+The features (spreekuren, stats) are listed here, in the order their handlers are tried.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.chatsettings import ChatSettingsStore
 from bot.config import Settings
+from bot.guided import SqlConversationStore
 from bot.i18n import normalise_language, t
 from bot.services import Services
 from bot.telegram import area, resident, spreekuren, stats
 from bot.telegram.aiohttprequest import AiohttpRequest
 from bot.telegram.commands import MENUS, RESIDENT_COMMANDS, Menus
 from bot.telegram.context import CHATS, MEMORY, SERVICES, Context
-from bot.telegram.feature import FEATURES
+from bot.telegram.guided import GROUP, GUIDED, Guided
 from bot.telegram.memory import MessageMemory
 from bot.telegram.ordering import MAX_CONCURRENT, PerChatOrder
 from bot.telegram.outbox import Outbox
@@ -69,9 +70,15 @@ def build_application(
     app.bot_data[MEMORY] = memory
     app.bot_data[CHATS] = ChatSettingsStore(services.db)
     features = (spreekuren.feature(), stats.feature())
-    app.bot_data[FEATURES] = features
     app.bot_data[MENUS] = Menus(RESIDENT_COMMANDS + tuple(c for f in features for c in f.commands))
-    app.add_handler(TypeHandler(Update, resident.remember_incoming), group=-1)
+    guided = Guided(
+        SqlConversationStore(services.db),
+        [c for f in features for c in f.conversations],
+        clock=spreekuren.now_of,
+    )
+    app.bot_data[GUIDED] = guided
+    app.add_handler(TypeHandler(Update, resident.remember_incoming), group=GROUP - 1)
+    app.add_handler(guided.handler(), group=GROUP)  # a guided conversation's next answer
     app.add_handlers(
         resident.commands(services)
         + area.handlers(services)

@@ -6,24 +6,23 @@ the features it builds the bot from, in order, so what the bot does is read in o
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram.ext import Application, BaseHandler
+from telegram.ext import BaseHandler
 
 from bot.telegram.commands import Command
-
-FEATURES = "features"  # bot_data: the features the bot was built from, in order
+from bot.telegram.guided import Conversation
 
 
 @dataclass(frozen=True)
 class Feature:
     """Handlers (registered in order, after the resident and area handlers and before the
-    catch-alls) and the commands for the menus and /help, each with the role that may use it."""
+    catch-alls), the commands for the menus and /help, each with the role that may use it, and
+    the guided conversations that bot.telegram.guided carries on (their entry commands are
+    among the handlers)."""
 
     name: str
     handlers: tuple[BaseHandler[Any, Any, Any], ...]
     commands: tuple[Command, ...] = ()
-    # The bot has stopped taking updates and can still send (runner.stop).
-    stopping: Callable[[Application[Any, Any, Any, Any, Any, Any]], Awaitable[None]] | None = None
+    conversations: tuple[Conversation, ...] = ()

@@ -21,7 +21,6 @@ from telegram.ext import Application
 from bot.config import ConfigError, Settings
 from bot.telegram.commands import set_menus
 from bot.telegram.context import SERVICES
-from bot.telegram.feature import FEATURES
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +103,15 @@ async def feed_webhook_update(app: AnyApp, data: dict[str, Any]) -> None:
 
 
 async def stop(app: AnyApp) -> None:
-    """Stop taking updates, finish the running ones, say goodbye, write the counts, close."""
+    """Stop taking updates, finish the running ones, write the counts, close.
+
+    A staff member half-way a guided conversation is not told anything: it is in the database,
+    and their next message after the restart carries it on (bot.telegram.guided).
+    """
     updater = app.updater
     if updater is not None and updater.running:
         await updater.stop()
     if app.running:
         await app.stop()  # also waits for the counts started beside the conversations
-        for feature in app.bot_data[FEATURES]:  # e.g. staff half-way a conversation are told
-            if feature.stopping is not None:
-                await feature.stopping(app)
     await app.bot_data[SERVICES].stats.flush()
     await app.shutdown()

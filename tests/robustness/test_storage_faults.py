@@ -46,9 +46,6 @@ from bot.stats import Question, Stats
 from bot.storage import Database, StorageError, migrations
 from bot.telegram.spreekuren import CLOCK
 
-# The harness never starts the JobQueue, so PTB says it ignores the conversations' time-out.
-pytestmark = pytest.mark.filterwarnings("ignore:Ignoring `conversation_timeout`")
-
 TESTS_DIR = Path(__file__).resolve().parent.parent
 DAY = date(2026, 12, 3)
 COUNTS_PER_ROUND = 5

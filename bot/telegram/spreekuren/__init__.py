@@ -1,12 +1,14 @@
 """Spreekuren in Telegram (issue 5): what residents see and how staff publish, change and cancel.
 
 One module per feature, composed by `feature()` in the order the handlers must be tried:
-- `guards`: a staff command edited, forwarded or sent in a group is refused before any other;
+- `guards`: a staff command edited, forwarded or sent in a group is refused before any other,
+  and a button of a guided conversation that is over changes nothing;
 - `listing` (residents): /spreekuren, /spreekuren 6224 | Malberg | noord-oost, and the
   "Spreekuren" button under an area card (sp:<area>); `card_lines` for the area card;
 - `staff_admin` (admins): /staff_toevoegen, /staff_verwijderen, /staff_lijst; /mijn_id for anyone;
 - `overview` (staff): /spreekuren_beheer;
-- `conversations` (staff): the guided /spreekuur_nieuw and /spreekuur_wijzig;
+- `publish` and `edit` (staff): /spreekuur_nieuw and /spreekuur_wijzig, in one line or as a
+  guided conversation (bot.telegram.guided keeps it in the database, so a restart goes on);
 - `cancel` (staff): /spreekuur_annuleer and its buttons.
 
 Every staff handler asks bot.staff who is asking, behind buttons too (a menu is only a hint);
@@ -17,18 +19,11 @@ from __future__ import annotations
 
 from bot.telegram.commands import Command, Role
 from bot.telegram.feature import Feature
-from bot.telegram.spreekuren import (
-    cancel,
-    conversations,
-    guards,
-    listing,
-    overview,
-    staff_admin,
-)
-from bot.telegram.spreekuren.common import CLOCK
+from bot.telegram.spreekuren import cancel, edit, guards, listing, overview, publish, staff_admin
+from bot.telegram.spreekuren.common import CLOCK, now_of
 from bot.telegram.spreekuren.listing import card_lines
 
-__all__ = ["CLOCK", "card_lines", "feature"]
+__all__ = ["CLOCK", "card_lines", "feature", "now_of"]
 
 STAFF_COMMANDS = ("spreekuur_nieuw", "spreekuur_wijzig", "spreekuur_annuleer", "spreekuren_beheer")
 ADMIN_COMMANDS = ("staff_toevoegen", "staff_verwijderen", "staff_lijst")
@@ -43,7 +38,8 @@ def feature() -> Feature:
             *listing.handlers(),
             *staff_admin.handlers(),
             *overview.handlers(),
-            *conversations.handlers(),
+            publish.CONVERSATION.entry("spreekuur_nieuw"),
+            edit.CONVERSATION.entry("spreekuur_wijzig"),
             *cancel.handlers(),
         ),
         commands=(
@@ -52,5 +48,5 @@ def feature() -> Feature:
             Command("mijn_id", Role.STAFF, "spreekuren.cmd.mijn_id"),
             *(Command(n, Role.ADMIN, f"spreekuren.cmd.{n}") for n in ADMIN_COMMANDS),
         ),
-        stopping=conversations.stopping,
+        conversations=(publish.CONVERSATION, edit.CONVERSATION),
     )

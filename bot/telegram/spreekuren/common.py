@@ -1,4 +1,5 @@
-"""What every spreekuren handler shares: the clock, who is asking, sending, kind error answers.
+"""What every spreekuren handler shares: the clock, who is asking, sending, kind error answers,
+and the staff member's own spreekuren.
 
 Texts staff typed are shown as plain text, escaped for Telegram HTML, never interpreted.
 """
@@ -9,10 +10,9 @@ import functools
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ConversationHandler
 
 from bot import spreekuren
 from bot.dutchdates import InputError
@@ -21,6 +21,7 @@ from bot.spreekuren import Spreekuur, SpreekuurError
 from bot.staff import Refused, StaffDirectory
 from bot.storage import StorageError
 from bot.telegram.context import Context
+from bot.telegram.guided import END, Answer, Ask, Draft
 from bot.telegram.render import esc, split_html
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,7 @@ log = logging.getLogger(__name__)
 CLOCK = "spreekuren_clock"  # bot_data: a callable giving an aware "now" (tests fix it)
 PICK_LIMIT = 20  # spreekuren offered as buttons to change or cancel
 MAX_ID = 2**53  # above every Telegram user id and spreekuur number; SQLite stops at 2**63
-END = ConversationHandler.END
-
-R = TypeVar("R")
-Answered = Callable[[Update, Context], Coroutine[Any, Any, R | int | None]]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
 def now_of(context: Context) -> datetime:
@@ -71,33 +69,72 @@ async def say_text(
     await say(update, context, esc(text), keyboard)
 
 
-def answering(func: Callable[[Update, Context, str], Coroutine[Any, Any, R]]) -> Answered[R]:
-    """Wrap a handler: language first, every refusal and bad input answered kindly.
+async def _told(update: Update, context: Context, lang: str, exc: Exception) -> bool:
+    """Answer a refusal, a bad input or a failing database kindly; True for a refusal."""
+    if isinstance(exc, StorageError):
+        log.warning("spreekuren: the database failed: %s", exc)
+        await say_text(update, context, t("spreekuren.tg.storage_error", lang))
+        return False
+    assert isinstance(exc, InputError)  # Refused is one too
+    await say_text(update, context, exc.message(lang))
+    return isinstance(exc, Refused)
 
-    A bad input keeps a conversation where it is (None); a refusal ends it.
-    """
+
+def answering(func: Callable[[Update, Context, str], Coroutine[Any, Any, None]]) -> Handler:
+    """A handler in the person's language, every refusal and bad input answered kindly."""
 
     @functools.wraps(func)
-    async def wrapper(update: Update, context: Context) -> R | int | None:
+    async def wrapper(update: Update, context: Context) -> None:
         lang = await context.language(update)
         if update.callback_query is not None:
             await update.callback_query.answer()
         try:
-            return await func(update, context, lang)
-        except Refused as exc:
-            # The draft stays: the refusal may be of another command or a forged button while
-            # a guided conversation goes on (every start clears the draft anyway).
-            await say_text(update, context, exc.message(lang))
-            return END
-        except InputError as exc:
-            await say_text(update, context, exc.message(lang))
-            return None
-        except StorageError as exc:
-            log.warning("spreekuren: the database failed: %s", exc)
-            await say_text(update, context, t("spreekuren.tg.storage_error", lang))
-            return None
+            await func(update, context, lang)
+        except (InputError, StorageError) as exc:
+            await _told(update, context, lang, exc)
 
     return wrapper
+
+
+def step(func: Answer) -> Answer:
+    """A step's answer (or a conversation's start), kindly: a bad input keeps the step (None),
+    a refusal ends the conversation (END)."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: Context, lang: str, draft: Draft) -> str | None:
+        try:
+            return await func(update, context, lang, draft)
+        except (InputError, StorageError) as exc:
+            return END if await _told(update, context, lang, exc) else None
+
+    return wrapper
+
+
+def asking(func: Ask) -> Ask:
+    """A step's question, kindly (a question that reads the database may fail)."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: Context, lang: str, draft: Draft) -> None:
+        try:
+            await func(update, context, lang, draft)
+        except (InputError, StorageError) as exc:
+            await _told(update, context, lang, exc)
+
+    return wrapper
+
+
+async def ask(
+    update: Update,
+    context: Context,
+    key: str,
+    lang: str,
+    prefix: str,
+    extra: list[list[InlineKeyboardButton]] | None = None,
+    **values: object,
+) -> None:
+    """A conversation's question KEY, with the buttons EXTRA above its "Stoppen" (PREFIX:stop)."""
+    rows = [*(extra or []), [button(t("spreekuren.tg.stop_button", lang), f"{prefix}:stop")]]
+    await say_text(update, context, t(key, lang, **values), keyboard(*rows))
 
 
 def command_text(update: Update) -> str:

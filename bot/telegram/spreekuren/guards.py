@@ -1,4 +1,5 @@
-"""Staff and admin commands count only when typed as a new message in a private chat.
+"""What comes out of place: staff commands count only when typed as a new message in a private
+chat, and a button of a guided conversation that is over changes nothing.
 
 An edited or forwarded command would replay one already carried out, or someone else's; in a
 group, staff data (ids, names, drafts) would be shown to everyone there. Such a command is
@@ -11,12 +12,22 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot.i18n import t
 from bot.staff import Refused
 from bot.storage import StorageError
 from bot.telegram.context import Context
-from bot.telegram.spreekuren.common import directory, now_of, say_text, user_id
+from bot.telegram.spreekuren.common import (
+    answering,
+    callback_data,
+    directory,
+    now_of,
+    say_text,
+    user_id,
+)
+from bot.telegram.spreekuren.edit import EDIT
+from bot.telegram.spreekuren.publish import NEW
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +72,17 @@ async def not_direct(update: Update, context: Context) -> None:
     await say_text(update, context, refusal.message(lang))
 
 
+@answering
+async def stale(update: Update, context: Context, lang: str) -> None:
+    """A button of a guided conversation that is over (or someone else's): nothing happens."""
+    action = "spreekuur.create" if callback_data(update).startswith(NEW) else "spreekuur.edit"
+    await directory(context).require_staff(user_id(update), action, now_of(context))  # audited
+    await say_text(update, context, t("spreekuren.tg.expired", lang))
+
+
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    """The guard: registered before every staff handler."""
-    return [CommandHandler(list(GUARDED), not_direct, filters=~DIRECT)]
+    """The command guard (registered before every staff handler) and the stale buttons."""
+    return [
+        CommandHandler(list(GUARDED), not_direct, filters=~DIRECT),
+        CallbackQueryHandler(stale, pattern=rf"^({NEW}|{EDIT}):"),
+    ]
