@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import Replies, TelegramHarness
 from fakebotapi import FakeBotAPI
-from test_spreekuren_support import AGENT, NOW
+from spreekuren_support import AGENT, NOW
 
 from bot.config import Settings
 from bot.services import open_services
