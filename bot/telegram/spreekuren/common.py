@@ -69,6 +69,14 @@ async def say_text(
     await say(update, context, esc(text), keyboard)
 
 
+async def say_stored(
+    update: Update, context: Context, key: str, stored: Spreekuur, lang: str
+) -> None:
+    """Tell staff what was stored (published, changed), described as residents will see it."""
+    today = spreekuren.today_in_maastricht(now_of(context))
+    await say_text(update, context, t(key, lang, text=spreekuren.describe(stored, lang, today)))
+
+
 async def _told(update: Update, context: Context, lang: str, exc: Exception) -> bool:
     """Answer a refusal, a bad input or a failing database kindly; True for a refusal."""
     if isinstance(exc, StorageError):

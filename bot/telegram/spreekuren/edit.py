@@ -26,6 +26,7 @@ from bot.telegram.spreekuren.common import (
     now_of,
     own,
     parse_number,
+    say_stored,
     say_text,
     short,
     step,
@@ -111,7 +112,7 @@ async def start(update: Update, context: Context, lang: str, answers: Answers) -
         stored = await spreekuren.edit(
             context.services.db, directory(context), actor, number, field, value, now
         )
-        await _changed(update, context, stored, lang)
+        await say_stored(update, context, "spreekuren.tg.changed", stored, lang)
         return END
     if not parts:
         if not await mine(context, actor, ACTION):
@@ -165,17 +166,8 @@ async def take_confirm(update: Update, context: Context, lang: str, answers: Ans
     except SpreekuurError as exc:
         await say_text(update, context, exc.message(lang))
         return VALUE
-    await _changed(update, context, stored, lang)
+    await say_stored(update, context, "spreekuren.tg.changed", stored, lang)
     return END
-
-
-async def _changed(update: Update, context: Context, stored: Spreekuur, lang: str) -> None:
-    today = spreekuren.today_in_maastricht(now_of(context))
-    await say_text(
-        update,
-        context,
-        t("spreekuren.tg.changed", lang, text=spreekuren.describe(stored, lang, today)),
-    )
 
 
 CONVERSATION = Conversation(

@@ -16,7 +16,7 @@ from telegram import Update
 from bot import spreekuren
 from bot.dutchdates import Recurrence, Schedule, TimeRange, parse_schedule, parse_time_range
 from bot.i18n import t
-from bot.spreekuren import Draft, Spreekuur, SpreekuurError
+from bot.spreekuren import Draft, SpreekuurError
 from bot.telegram.context import Context
 from bot.telegram.guided import END, Conversation, Step
 from bot.telegram.guided import Draft as Answers
@@ -29,6 +29,7 @@ from bot.telegram.spreekuren.common import (
     directory,
     message_text,
     now_of,
+    say_stored,
     say_text,
     step,
     user_id,
@@ -136,7 +137,7 @@ async def start(update: Update, context: Context, lang: str, answers: Answers) -
         stored = await spreekuren.publish(
             context.services.db, directory(context), actor, draft, now
         )
-        await _published(update, context, stored, lang)
+        await say_stored(update, context, "spreekuren.tg.published", stored, lang)
         return END
     if len(areas) == 1:
         answers["area"] = areas[0]
@@ -209,17 +210,8 @@ async def take_confirm(update: Update, context: Context, lang: str, answers: Ans
     except SpreekuurError as exc:
         await say_text(update, context, exc.message(lang))
         return TIMES if exc.key == "spreekuren.err.overlap" else WHEN
-    await _published(update, context, stored, lang)
+    await say_stored(update, context, "spreekuren.tg.published", stored, lang)
     return END
-
-
-async def _published(update: Update, context: Context, stored: Spreekuur, lang: str) -> None:
-    today = spreekuren.today_in_maastricht(now_of(context))
-    await say_text(
-        update,
-        context,
-        t("spreekuren.tg.published", lang, text=spreekuren.describe(stored, lang, today)),
-    )
 
 
 CONVERSATION = Conversation(
