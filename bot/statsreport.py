@@ -475,38 +475,13 @@ def _section_html(o: Overview, lang: str) -> str:
         months = ", ".join(o.cut_months)
         parts.append(f"<p>{e(t('stats.months_left_out', lang, months=months))}</p>")
     parts.append(f"<h3>{e(t('stats.hot_items', lang))}</h3>")
-    head = (t("stats.col_theme", lang), o.period.label, previous, t("stats.col_change", lang))
-    parts.append(
-        _table(
-            head,
-            [
-                (
-                    i.name,
-                    i.figure.label,
-                    i.previous.label if i.previous else "",
-                    change_text(i.change),
-                )
-                for i in o.themes
-            ],
-            t("stats.none", lang),
-        )
-    )
-    head = (t("stats.col_situation", lang), o.period.label, previous, t("stats.col_change", lang))
-    parts.append(
-        _table(
-            head,
-            [
-                (
-                    i.name,
-                    i.figure.label,
-                    i.previous.label if i.previous else "",
-                    change_text(i.change),
-                )
-                for i in o.situations
-            ],
-            t("stats.none", lang),
-        )
-    )
+    for column, items in (("stats.col_theme", o.themes), ("stats.col_situation", o.situations)):
+        head = (t(column, lang), o.period.label, previous, t("stats.col_change", lang))
+        rows: list[tuple[str, ...]] = [
+            (i.name, i.figure.label, i.previous.label if i.previous else "", change_text(i.change))
+            for i in items
+        ]
+        parts.append(_table(head, rows, t("stats.none", lang)))
     parts.append(f"<h3>{e(t('stats.hotspots', lang))}</h3>")
     parts.append(f"<p>{e(t('stats.hotspots_note', lang, k=o.total.k))}</p>")
     parts.append(
