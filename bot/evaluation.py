@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.routing import Router, RouteResult
-from bot.yamlfile import DataError, LineDict, Problem, read_yaml
+from bot.yamlfile import DataError, LineDict, Problem, line_of_item, read_yaml
 
 
 @dataclass(frozen=True)
@@ -127,8 +127,8 @@ def load_cases(path: Path) -> list[Case]:
     if not isinstance(doc, list):
         raise DataError([Problem(str(path), 1, "expected a list of items")])
     cases, problems = [], []
-    for item in doc:
-        line = item.line if isinstance(item, LineDict) else 0
+    for index, item in enumerate(doc):
+        line = item.line if isinstance(item, LineDict) else line_of_item(doc, index, 0)
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             problems.append(Problem(str(path), line, "each item needs a 'text'"))
             continue

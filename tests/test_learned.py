@@ -301,6 +301,11 @@ def test_a_malformed_item_is_refused_with_file_and_line(
     assert any(f"c.yaml:{line + 5}: " in p and message in p for p in found), found
 
 
+def test_an_item_that_is_no_mapping_is_refused_on_its_own_line(tmp_path: Path) -> None:
+    found = problems(tmp_path, GOOD + '- "just a sentence"\n')
+    assert found == [f"{tmp_path / 'c.yaml'}:6: each item must be a mapping with text, lang, ..."]
+
+
 def test_broken_yaml_and_duplicates_are_refused(tmp_path: Path) -> None:
     assert any("c.yaml:" in p for p in problems(tmp_path, GOOD + "- text: [unclosed\n"))
     found = problems(tmp_path, GOOD + GOOD)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.meldkaart import Meldkaart
-from bot.yamlfile import DataError, LineDict, Problem, read_yaml
+from bot.yamlfile import DataError, LineDict, Problem, line_of_item, read_yaml
 
 NOT_A_REPORT = "none"  # the label of chit-chat that matches no info entry either
 LANGUAGES = frozenset({"nl", "en", "de", "fr", "li"})
@@ -47,8 +47,9 @@ def load(files: Iterable[Path], kaart: Meldkaart) -> list[Example]:
         if not isinstance(doc, list):
             problems.append(Problem(str(path), 1, "expected a list of labelled messages"))
             continue
-        for item in doc:
-            example = _example(str(path), item, kaart, problems)
+        for index, item in enumerate(doc):
+            line = item.line if isinstance(item, LineDict) else line_of_item(doc, index, 0)
+            example = _example(str(path), line, item, kaart, problems)
             if example is None:
                 continue
             key = example.text.strip().lower()
@@ -65,8 +66,9 @@ def load(files: Iterable[Path], kaart: Meldkaart) -> list[Example]:
     return examples
 
 
-def _example(file: str, item: object, kaart: Meldkaart, problems: list[Problem]) -> Example | None:
-    line = item.line if isinstance(item, LineDict) else 0
+def _example(
+    file: str, line: int, item: object, kaart: Meldkaart, problems: list[Problem]
+) -> Example | None:
     if not isinstance(item, LineDict):
         problems.append(Problem(file, line, "each item must be a mapping with text, lang, ..."))
         return None
