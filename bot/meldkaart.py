@@ -244,9 +244,7 @@ class _Checker:
         self.problems = problems
 
     def fail(self, file: str, line: int, message: str) -> None:
-        problem = Problem(file, line, message)
-        if problem not in self.problems:  # one file read for several keys fails once
-            self.problems.append(problem)
+        self.problems.append(Problem(file, line, message))
 
     # -- small typed readers -------------------------------------------------------------
 

@@ -25,8 +25,9 @@ class DataError(ValueError):
     """A data file cannot be loaded; carries every problem found, each with file and line."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        # The same problem found twice (one file read for several keys) is said once.
+        self.problems = list(dict.fromkeys(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 class LineDict(dict):
