@@ -19,6 +19,7 @@ import uvicorn
 
 from bot.config import Settings
 from bot.services import Services, open_services
+from bot.storage import StorageBusy
 from bot.web import create_app
 from bot.web.edge import ConnectionGuard, guarded_protocol
 from bot.web.webhook import webhook_path
@@ -89,6 +90,10 @@ async def serve(
     stop = stop or asyncio.Event()
     services = await open_services(settings)
     try:
+        try:
+            await services.db.check_writable()  # read-only, full, broken: refuse to start
+        except StorageBusy as exc:  # only held by another process for now: start all the same
+            log.warning("%s", exc)
         bot = build_bot(settings, services)
         if bot is not None and settings.webhook_url:
             from bot.telegram.runner import webhook_secret

@@ -45,12 +45,16 @@ class Services:
 async def open_services(settings: Settings | None = None, router: Router | None = None) -> Services:
     """Load the meldkaart, open the database (applying migrations) and wire the services."""
     settings = settings or Settings.from_env()
-    router = router or default_router()
-    db = await Database.open(settings.db_path)
-    return Services(
-        settings=settings,
-        router=router,
-        db=db,
-        stats=Stats(db, settings),
-        areas=AreaDirectory.load(db=settings.db_path),
-    )
+    db = await Database.open(settings.db_path)  # first: an unusable database fails at once
+    try:
+        services = Services(
+            settings=settings,
+            router=router or default_router(),
+            db=db,
+            stats=Stats(db, settings),
+            areas=AreaDirectory.load(db=settings.db_path),
+        )
+    except BaseException:
+        await db.close()  # an open connection would keep the process alive
+        raise
+    return services

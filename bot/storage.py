@@ -9,10 +9,12 @@ statement goes through `Database.transaction()`, which holds a lock until it com
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import re
+import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,10 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 class StorageError(RuntimeError):
     """The database cannot be used (locked, read-only, corrupt): say so, do not crash."""
+
+
+class StorageBusy(StorageError):
+    """Another process holds the write lock for longer than the busy timeout: try again."""
 
 
 @dataclass(frozen=True)
@@ -61,22 +67,47 @@ class Database:
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
-        """Open (or create) the database at PATH, turn on WAL and apply pending migrations."""
+        """Open (or create) the database at PATH, turn on WAL and apply pending migrations.
+
+        Every way this can fail raises StorageError with one sentence, and leaves no connection
+        (and so no thread) behind: a process that cannot open its database exits.
+        """
         path = str(path)
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _check_path(Path(path))
         try:
             conn = await aiosqlite.connect(path, timeout=5.0)
+        except sqlite3.Error as exc:
+            raise StorageError(_open_error(path, exc)) from exc
+        try:
             conn.row_factory = aiosqlite.Row
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA busy_timeout=5000")
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot open database {path}: {exc}") from exc
-        db = cls(conn, path)
-        await db.migrate()
+            db = cls(conn, path)
+            await db.migrate()
+        except BaseException as exc:
+            # An open connection keeps aiosqlite's (non-daemon) thread, and so the process, alive.
+            with contextlib.suppress(sqlite3.Error, ValueError):
+                await conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StorageError(_open_error(path, exc)) from exc
+            if isinstance(exc, StorageError):
+                raise StorageError(f"cannot open database {path}: {exc}") from exc
+            raise
         return db
+
+    async def check_writable(self) -> None:
+        """Write one page (the schema version, unchanged): StorageError when that fails."""
+        try:
+            async with self.transaction() as conn:
+                cursor = await conn.execute("PRAGMA user_version")
+                row = await cursor.fetchone()
+                await conn.execute(f"PRAGMA user_version = {int(row[0]) if row else 0}")
+        except StorageError as exc:
+            kind = StorageBusy if isinstance(exc, StorageBusy) else StorageError
+            raise kind(f"cannot write to database {self.path}: {exc}") from exc
 
     async def close(self) -> None:
         """Close the connection."""
@@ -102,11 +133,12 @@ class Database:
                     await self._conn.commit()
                 except sqlite3.Error as exc:
                     await self._conn.rollback()
-                    raise StorageError(f"migration {migration.name} failed: {exc}") from exc
+                    reason = _reason(exc)
+                    raise StorageError(f"migration {migration.name} failed: {reason}") from exc
             current = migration.number
         return current
 
-    @asynccontextmanager
+    @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run the statements of the block as one atomic write, or none of them."""
         async with self._write_lock:
@@ -173,10 +205,62 @@ def _only_comments(chunk: str) -> bool:
     return all(not line.strip() or line.strip().startswith("--") for line in chunk.splitlines())
 
 
-def _storage_error(exc: sqlite3.Error) -> StorageError:
+def _check_path(path: Path) -> None:
+    """Refuse a path SQLite cannot use, before it makes a file or a folder of its own."""
+    if path.is_dir():
+        raise StorageError(
+            f"cannot open database {path}: it is a folder; set MELDWIJZER_DB to a file in it "
+            f"(e.g. {path / 'meldwijzer.sqlite3'})"
+        )
+    if not path.parent.is_dir():
+        raise StorageError(
+            f"cannot open database {path}: the folder {path.parent} does not exist; "
+            "create it, or set MELDWIJZER_DB to a file in an existing folder"
+        )
+
+
+def _open_error(path: str, exc: sqlite3.Error) -> str:
+    """The sentence for a database that cannot be opened or set up."""
+    folder = Path(path).resolve().parent
+    return f"cannot open database {path}: {_reason(exc, folder)}"
+
+
+_BUSY = "the database is busy (locked by another process); try again shortly"
+
+
+def _reason(exc: sqlite3.Error, folder: Path | None = None) -> str:
+    """What an SQLite error means for whoever runs the service, in a few words."""
+    name = getattr(exc, "sqlite_errorname", "")
     text = str(exc)
-    if "locked" in text or "busy" in text:
-        return StorageError("the database is busy (locked by another process); try again shortly")
-    if "readonly" in text or "read-only" in text:
-        return StorageError("the database is read-only; check MELDWIJZER_DB and its permissions")
-    return StorageError(f"database error: {text}")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+        return _BUSY
+    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
+        return "the database is read-only; check MELDWIJZER_DB and the permissions of the file"
+    if name == "SQLITE_FULL" or (name.startswith("SQLITE_IOERR") and _full(folder)):
+        return "the disk is full; free some space (nothing was stored)"
+    if name == "SQLITE_NOTADB":
+        return "the file is not an SQLite database; check MELDWIJZER_DB"
+    if name.startswith("SQLITE_CORRUPT"):
+        return "the database file is damaged (run PRAGMA integrity_check); restore a backup"
+    if name.startswith("SQLITE_CANTOPEN") and folder is not None and not os.access(folder, os.W_OK):
+        return f"the folder {folder} is read-only; the database needs to write files beside it"
+    if name.startswith("SQLITE_CANTOPEN"):
+        return "SQLite cannot open or create the file (or its -wal and -shm files beside it)"
+    if name.startswith("SQLITE_IOERR"):
+        return "the disk failed to read or write (disk I/O error)"
+    return f"database error: {text}"
+
+
+def _full(folder: Path | None) -> bool:
+    """True when the disk holding FOLDER has (almost) no space left."""
+    if folder is None:
+        return False
+    try:
+        return shutil.disk_usage(folder).free < 64 * 1024
+    except OSError:
+        return False
+
+
+def _storage_error(exc: sqlite3.Error) -> StorageError:
+    reason = _reason(exc)
+    return StorageBusy(reason) if reason == _BUSY else StorageError(reason)

@@ -10,6 +10,8 @@
 - The database is read-only: the same friendly message, residents still get their answers.
   Tests run as root here, where chmod does not stop writes, so the database is opened the way
   SQLite opens a file it may not write: read-only (`mode=ro`).
+- At start, `meldwijzer run` (a real process) on a database it cannot use (a folder, a missing
+  folder, a file that is no database, a read-only mount, a full disk) exits 2 with one sentence.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, time
 from pathlib import Path
@@ -337,3 +339,99 @@ async def test_read_only_and_locked_storage_raise_storage_error(
         await db.close()
     with pytest.raises(StorageError, match="cannot open"):  # read-only, and not there yet
         await Database.open(tmp_path / "new.sqlite3")
+
+
+# -- an unusable database at start ------------------------------------------------------------
+
+# A read-only or full disk needs a file system of its own: a private mount namespace (unshare,
+# no root needed where user namespaces are allowed) gets a read-only bind mount or a small
+# tmpfs, gone with the process. As root, chmod would not stop SQLite, so no fallback then.
+_MOUNT = {
+    "read-only": 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1"',
+    "full": (
+        'mount -t tmpfs -o size=256k tmpfs "$1" && cp "$2" "$1/" '
+        '&& { head -c 1000000 /dev/zero > "$1/filler" 2>/dev/null; true; }'
+    ),
+}
+
+
+def _namespaces_work() -> bool:
+    try:
+        done = subprocess.run(
+            ["unshare", "-rm", "true"], capture_output=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _meldwijzer_run(db: Path, prefix: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+    """`meldwijzer run` on DB in a real process; a hang (the old fault) fails the test."""
+    env = {**os.environ, "MELDWIJZER_DB": str(db), "HOST": "127.0.0.1", "PORT": "0"}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "bot", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,  # it used to hang for ever here
+        check=False,
+    )
+
+
+def _a_database(path: Path) -> Path:
+    """A real, migrated database file at PATH, as an earlier run left it."""
+
+    async def make() -> None:
+        db = await Database.open(path)
+        await db.close()
+
+    asyncio.run(make())
+    return path
+
+
+def _refused(done: subprocess.CompletedProcess[str], *phrases: str) -> None:
+    """Exit 2 with one sentence on stderr that names the problem; nothing served."""
+    lines = done.stderr.strip().splitlines()
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert len(lines) == 1 and lines[0].startswith("meldwijzer: cannot "), done.stderr
+    for phrase in phrases:
+        assert phrase in lines[0]
+    assert "Traceback" not in done.stderr and "Meldwijzer on http" not in done.stderr
+
+
+def test_a_folder_as_database_is_refused_at_start(tmp_path: Path) -> None:
+    _refused(_meldwijzer_run(tmp_path), str(tmp_path), "is a folder")
+
+
+def test_a_missing_folder_is_refused_and_not_made(tmp_path: Path) -> None:
+    db = tmp_path / "volume" / "meldwijzer.sqlite3"
+    _refused(_meldwijzer_run(db), "the folder", "does not exist")
+    assert not db.parent.exists()  # a typo or a missing volume must not get a fresh database
+
+
+def test_a_file_that_is_no_database_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "notes.txt"
+    db.write_text("boodschappen: brood, melk\n" * 50, "utf-8")
+    _refused(_meldwijzer_run(db), "not an SQLite database")
+    assert db.read_text("utf-8").startswith("boodschappen")  # left as it was
+
+
+@pytest.mark.parametrize(
+    ("fault", "phrase"), [("read-only", "read-only"), ("full", "disk is full")]
+)
+async def test_a_read_only_or_full_disk_is_refused_at_start(
+    tmp_path: Path, fault: str, phrase: str
+) -> None:
+    if not await asyncio.to_thread(_namespaces_work):
+        pytest.skip("no private mount namespace here (unshare -rm)")
+    template = await asyncio.to_thread(_a_database, tmp_path / "meldwijzer.sqlite3")
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    if fault == "read-only":
+        template.rename(volume / template.name)
+    prefix = ["unshare", "-rm", "sh", "-c", f'{_MOUNT[fault]} && shift 2 && exec "$@"', "sh"]
+    done = await asyncio.to_thread(
+        _meldwijzer_run, volume / template.name, [*prefix, str(volume), str(template)]
+    )
+    _refused(done, str(volume / template.name), phrase)
