@@ -103,8 +103,7 @@ async def serve(
         with _signals_set(stop):
             await _run(server, bot, settings, stop, started)
     finally:
-        await services.stats.flush()  # the counts of the last second (never raises)
-        await services.close()
+        await services.close()  # writes the counts of the last second (never raises)
 
 
 async def _run(

@@ -37,13 +37,17 @@ class Services:
         return await loop.run_in_executor(self.routing_pool, self.router.route, text)
 
     async def close(self) -> None:
-        """Close the database and the routing threads."""
+        """Stop the counters' timer (writing the last counts), then the threads and the database."""
         self.routing_pool.shutdown(wait=False, cancel_futures=True)
+        await self.stats.stop()
         await self.db.close()
 
 
 async def open_services(settings: Settings | None = None, router: Router | None = None) -> Services:
-    """Load the meldkaart, open the database (applying migrations) and wire the services."""
+    """Load the meldkaart, open the database (applying migrations) and wire the services.
+
+    The counters' timer runs from here until `Services.close`.
+    """
     settings = settings or Settings.from_env()
     db = await Database.open(settings.db_path)  # first: an unusable database fails at once
     try:
@@ -57,4 +61,5 @@ async def open_services(settings: Settings | None = None, router: Router | None 
     except BaseException:
         await db.close()  # an open connection would keep the process alive
         raise
+    services.stats.start()
     return services

@@ -4,9 +4,10 @@ Counting: every answered question adds one to the counter of its cell (date, hou
 area, PC4, situation, theme, channel, emergency, language, door), so no record of a single
 question ever exists. Text, chat or user ids, names and exact times are never passed in, stored
 or logged. A 👍/👎 under an answer is a counter of its own kind. The additions gather in memory
-(cell -> n, nothing else) and are written as upserts in one transaction about every second, when
-many cells wait, before every read, and on shutdown (`flush`): an answer never waits for the disk,
-and a crash loses at most the last second of counts.
+(cell -> n, nothing else) and are written as upserts in one transaction: about every second by a
+timer the services start and stop (which also retries a write the database refused), at once when
+many cells wait, before every read, and on shutdown. An answer never waits for the disk, and a
+crash loses at most the last second of counts (or what a failing database could not take).
 
 Showing: every figure that leaves the database (CLI, report, /stats) goes through `suppress`:
 a cell under k (settings.stats_min_cell) is shown as "<k", and a total is shown exactly only when
@@ -17,6 +18,7 @@ visible cells. So a total never uncovers a hidden cell by subtraction (see `supp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sqlite3
@@ -334,10 +336,42 @@ class Stats:
     flush_cells: int = FLUSH_CELLS
     _themes: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _pending: dict[Cell, int] = field(default_factory=dict, init=False, repr=False)
-    _timer: asyncio.TimerHandle | None = field(default=None, init=False, repr=False)
+    _timer: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _flusher: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _flushing: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
-    _failing: bool = field(default=False, init=False, repr=False)
+    _failures: int = field(default=0, init=False, repr=False)  # failed writes in a row
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+
+    def start(self) -> None:
+        """Write the waiting counts about every flush_seconds from now on, until `stop`.
+
+        The services start and stop it; without it counts are written only when many wait,
+        before a read and by `flush`.
+        """
+        if self._timer is None or self._timer.done():
+            self._stopping = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            self._timer = loop.create_task(self._every_second(), name="stats-timer")
+
+    async def stop(self) -> None:
+        """Stop the timer and write what still waits (never raises)."""
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            self._stopping.set()
+            await asyncio.wait({timer})  # a write in flight ends first: never cut off half-way
+        await self.flush()
+
+    async def _every_second(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.flush_seconds)
+            if self._stopping.is_set():
+                return
+            try:
+                if self._pending:
+                    await self._write()
+            except Exception:  # the timer must outlive any surprise, or counts wait for ever
+                log.exception("the counters' timer failed; it goes on")
 
     async def record(self, question: Question) -> None:
         """Add one to the counter of this question's cell (written within about a second)."""
@@ -414,16 +448,14 @@ class Stats:
         """Write every count recorded so far, in one transaction.
 
         A failing database is only logged (counting must never cost a resident an answer): the
-        counts stay in memory for the next flush, up to MAX_PENDING_CELLS cells.
+        counts stay in memory for the next try (the timer's, within flush_seconds), up to
+        MAX_PENDING_CELLS cells.
         """
         await self._write()
 
     async def _write(self) -> bool:
         """Write the pending counts; False when the database failed (they are kept)."""
         async with self._flushing:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
             if not self._pending:
                 return True
             batch, self._pending = self._pending, {}
@@ -431,35 +463,36 @@ class Stats:
                 await self.db.executemany(_UPSERT, [(*cell, n) for cell, n in batch.items()])
             except (StorageError, sqlite3.Error, ValueError) as exc:  # ValueError: db closed
                 self._keep(batch)
-                self._failing = True
-                log.warning(
-                    "%d counters were not written (kept for the next try): %s", len(batch), exc
-                )
+                self._failures += 1
+                if self._failures == 1:  # once per outage, not once a second
+                    log.warning(
+                        "%d counters were not written (kept, tried again every %g s): %s",
+                        len(batch),
+                        self.flush_seconds,
+                        exc,
+                    )
                 return False
-            self._failing = False
+            except BaseException:
+                self._keep(batch)  # not written: the next try has them
+                raise
+            if self._failures:
+                log.info("counters written again after %d failed tries", self._failures)
+            self._failures = 0
             return True
 
     def _schedule(self) -> None:
-        """See that a flush comes: within flush_seconds, or at once when many cells wait."""
+        """Write at once when many cells wait (the timer writes the others)."""
         if self._flusher is not None and not self._flusher.done():
             return  # the running flush looks again when it is done
-        if len(self._pending) >= self.flush_cells and not self._failing:
-            self._start_flush()
-        elif self._timer is None:  # after a failure: no sooner than flush_seconds
+        if len(self._pending) >= self.flush_cells and not self._failures:
             loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(self.flush_seconds, self._start_flush)
+            self._flusher = loop.create_task(self._flush_early(), name="stats")
 
-    def _start_flush(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._flusher = asyncio.get_running_loop().create_task(self._flush_later(), name="stats")
-
-    async def _flush_later(self) -> None:
+    async def _flush_early(self) -> None:
         written = await self._write()
         self._flusher = None
-        if written and self._pending:
-            self._schedule()  # counts that came in meanwhile; after a failure the next count asks
+        if written:
+            self._schedule()  # many more came in meanwhile
 
     def _keep(self, batch: dict[Cell, int]) -> None:
         """Put the counts of a failed write back, within MAX_PENDING_CELLS cells."""

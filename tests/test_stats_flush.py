@@ -1,5 +1,6 @@
-"""Counts gather in memory and are written together: about once a second, early when many cells
-wait, before every read and when the bot or the service stops; a failing database loses none."""
+"""Counts gather in memory and are written together: about once a second (the services' timer,
+which also retries what a failing database refused), early when many cells wait, before every
+read and when the bot or the service stops; a failing database loses none."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from fakebotapi import FakeBotAPI, text_update
 import bot.stats
 from bot.config import Settings
 from bot.server import serve
-from bot.services import Services
+from bot.services import Services, open_services
 from bot.stats import Question, Stats
 from bot.storage import Database, StorageError
 from bot.telegram import runner
@@ -110,19 +111,80 @@ async def test_counts_are_written_within_about_a_second_by_themselves(
     stats: Stats, db: Database
 ) -> None:
     stats.flush_seconds = 0.05
-    await stats.record(question())
-    await stats.record(question())
+    stats.start()
+    try:
+        await stats.record(question())
+        await stats.record(question())
+
+        async def written() -> bool:
+            return await table(db) == {"6222 question": 2}
+
+        await eventually(written)
+        await stats.record(question())  # the next second's counts get their own flush
+
+        async def added() -> bool:
+            return await table(db) == {"6222 question": 3}
+
+        await eventually(added)
+    finally:
+        await stats.stop()
+
+
+class Failing:
+    """An executemany that refuses while `refusing` is set (as a locked or full database does);
+    RAISE is what it raises."""
+
+    def __init__(self, db: Database, error: Exception) -> None:
+        self.refusing = True
+        self.tries = 0
+        self._error = error
+        self._write = db.executemany
+
+    async def __call__(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.tries += 1
+        if self.refusing:
+            raise self._error
+        await self._write(sql, rows)
+
+
+BUSY = StorageError("the database is busy (locked by another process); try again shortly")
+
+
+async def refused_once(failing: Failing) -> None:
+    async def tried() -> bool:
+        return failing.tries >= 1
+
+    await eventually(tried)
+
+
+@pytest.mark.parametrize("error", [BUSY, RuntimeError("a bug below the counters")])
+async def test_counts_that_failed_are_written_by_the_timer_without_a_new_question(
+    services: Services, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    """The services' timer retries; before, they waited for the next question or read."""
+    services.stats.flush_seconds = 0.05
+    failing = Failing(services.db, error)
+    monkeypatch.setattr(services.db, "executemany", failing)
+    for _ in range(50):
+        await services.stats.record(question())
+    await refused_once(failing)  # the timer tried and the database said no
+    failing.refusing = False  # the lock ends; nobody asks anything from now on
 
     async def written() -> bool:
-        return await table(db) == {"6222 question": 2}
+        return await table(services.db) == {"6222 question": 50}
 
     await eventually(written)
-    await stats.record(question())  # the next second's counts get their own flush
 
-    async def added() -> bool:
-        return await table(db) == {"6222 question": 3}
 
-    await eventually(added)
+async def test_the_timer_stops_with_the_services(bot_settings: Settings) -> None:
+    opened = await open_services(bot_settings)
+    opened.stats.flush_seconds = 0.05
+    await opened.stats.record(question())
+    timer = opened.stats._timer
+    assert timer is not None and not timer.done()
+    await opened.close()
+    assert timer.done()  # no task left behind to write into a closed database
+    assert await written_on_disk(bot_settings.db_path) == {"telegram": 1}  # the last count too
 
 
 async def test_many_waiting_cells_are_written_at_once(stats: Stats, db: Database) -> None:

@@ -275,6 +275,33 @@ async def test_a_short_lock_is_waited_out(telegram: TelegramHarness) -> None:
     assert await _count(bot, "spreekuren") == 1
 
 
+async def test_counts_kept_during_a_lock_are_written_soon_after_it(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """50 counts of a locked minute reach the disk without another question asking for them."""
+    caplog.set_level(logging.INFO, "bot.stats")
+    services.stats.flush_seconds = 0.2
+    path = services.settings.db_path
+    with held_lock(path):
+        for _ in range(50):
+            await services.stats.record(QUESTION)
+        while "not written" not in caplog.text:  # the timer tried, waited out the busy timeout
+            await asyncio.sleep(0.05)
+    deadline = monotonic() + 30  # only a guard against hanging: no timing is asserted
+    while await _on_disk(path) != 50:
+        assert monotonic() < deadline, "the counts of the locked minute were never written"
+        await asyncio.sleep(0.05)
+    assert "written again" in caplog.text
+
+
+async def _on_disk(path: Path) -> int:
+    """The questions counted in the file, read through a connection of its own."""
+    async with aiosqlite.connect(path) as conn:
+        cursor = await conn.execute("SELECT sum(count) FROM stats_counts")
+        row = await cursor.fetchone()
+    return int(row[0] or 0) if row else 0
+
+
 # -- a read-only database ---------------------------------------------------------------------
 
 
