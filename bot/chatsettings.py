@@ -51,10 +51,16 @@ async def set_area(db: Database, chat_id: int, area: str, buurt: str | None = No
 
 
 async def forget(db: Database, chat_id: int) -> bool:
-    """Delete everything kept for CHAT_ID; True when there was something to delete."""
+    """Delete everything kept for CHAT_ID; True when there was something to delete.
+
+    With nothing kept there is no write, so that answer needs no writable database; a delete
+    that fails raises StorageError and the settings stay.
+    """
     existed = await db.fetchone("SELECT 1 FROM chat_settings WHERE chat_id = ?", (chat_id,))
+    if existed is None:
+        return False
     await db.execute("DELETE FROM chat_settings WHERE chat_id = ?", (chat_id,))
-    return existed is not None
+    return True
 
 
 class ChatSettingsStore:

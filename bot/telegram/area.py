@@ -6,6 +6,7 @@ for the lookup only and never kept.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -22,9 +23,12 @@ from bot.areacard import build_area_card
 from bot.areas import AreaDirectory, AreaNotFound, AreaResult, Status
 from bot.i18n import t
 from bot.services import Services
+from bot.storage import StorageError
 from bot.telegram import spreekuren
 from bot.telegram.context import Context, language_of
 from bot.telegram.render import AREA_ASK, BUURT, Reply, area_reply, callback, esc, parse_callback
+
+log = logging.getLogger(__name__)
 
 AWAITING = "awaiting_area"  # chat_data flag (memory only): the bot asked for a postcode or buurt
 KEYBOARD = "area_keyboard"  # chat_data flag: the location keyboard is showing
@@ -182,7 +186,7 @@ async def show(
         context.chat_data.pop(AWAITING, None)
     kept = remember and result.status == Status.FOUND and result.area is not None
     if kept:
-        await context.chats.set_area(chat.id, result.area, result.buurt)  # type: ignore[arg-type]
+        kept = await _keep_area(context, chat.id, result)
     lines = await spreekuren.card_lines(context, result.area, lang) if result.area else []
     card = build_area_card(result, directory(context), lines)
     kaart = context.services.router.meldkaart
@@ -195,6 +199,19 @@ async def show(
     # message of its own that drops the location keyboard.
     await _send(context, chat.id, area_reply(card, lang, kaart))
     await context.bot.send_message(chat.id, note, reply_markup=removal)
+
+
+async def _keep_area(context: Context, chat_id: int, result: AreaResult) -> bool:
+    """Keep the area as the chat's choice; False when the database cannot (the card needs no
+    write, so it goes out all the same, only without "I will remember ...")."""
+    if result.area is None:
+        return False
+    try:
+        await context.chats.set_area(chat_id, result.area, result.buurt)
+    except StorageError as exc:
+        log.warning("an area could not be kept: %s", exc)
+        return False
+    return True
 
 
 async def _send(context: Context, chat_id: int, reply: Reply) -> None:

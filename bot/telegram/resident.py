@@ -169,7 +169,12 @@ async def _set_language(update: Update, context: Context, choice: str) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    await context.chats.set_language(chat.id, choice)
+    try:
+        await context.chats.set_language(chat.id, choice)
+    except StorageError as exc:  # locked, read-only or full: say so, in the language chosen
+        log.warning("a language choice could not be saved: %s", exc)
+        await say(update, context, "telegram.language_not_saved", choice)
+        return
     await say(update, context, "telegram.language_set", choice)
 
 
@@ -179,9 +184,14 @@ async def stop(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    had = await context.chats.forget(chat.id)
     if context.chat_data is not None:
         context.chat_data.clear()
+    try:
+        had = await context.chats.forget(chat.id)
+    except StorageError as exc:  # nothing was deleted: say that the settings are still there
+        log.warning("a chat's settings could not be deleted: %s", exc)
+        await say(update, context, "telegram.stop_failed", lang)
+        return
     await say(update, context, "telegram.stopped" if had else "telegram.stopped_nothing", lang)
 
 

@@ -302,6 +302,34 @@ async def _on_disk(path: Path) -> int:
     return int(row[0] or 0) if row else 0
 
 
+async def test_gebied_taal_and_stop_say_what_happened_while_the_database_is_locked(
+    telegram: TelegramHarness,
+) -> None:
+    """Before, each got only "Sorry, bij mij ging iets mis"; now each says what it could do."""
+    path = telegram.services.settings.db_path
+    chosen = await telegram.send("/taal en")  # stored before the lock
+    assert chosen.texts == [t("telegram.language_set", "en")]
+    with held_lock(path):
+        card = await telegram.send("/gebied 6221 AB")  # needs no write: the card all the same
+        assert "Centrum" in card.text and "remember" not in card.text
+        language = await telegram.send("/taal nl")  # said in the language chosen
+        assert language.texts == [t("telegram.language_not_saved", "nl")]
+        stop = await telegram.send("/stop")
+        assert stop.texts == [t("telegram.stop_failed", "en")]  # nothing deleted, and it says so
+        other = await telegram.send("/stop", user=4343)  # nothing kept: nothing to delete
+        assert other.texts == [t("telegram.stopped_nothing", "nl")]
+    assert await _settings_of(telegram, telegram.RESIDENT) == ("en", None)  # all as before
+    assert (await telegram.send("/stop")).texts == [t("telegram.stopped", "en")]
+    assert await _settings_of(telegram, telegram.RESIDENT) is None
+
+
+async def _settings_of(bot: TelegramHarness, chat_id: int) -> tuple[str | None, str | None] | None:
+    row = await bot.services.db.fetchone(
+        "SELECT language, area FROM chat_settings WHERE chat_id = ?", (chat_id,)
+    )
+    return None if row is None else (row["language"], row["area"])
+
+
 # -- a read-only database ---------------------------------------------------------------------
 
 
@@ -346,6 +374,16 @@ async def test_a_read_only_database_is_said_clearly(telegram: TelegramHarness) -
     assert "Meld dit bij" in answer.text
     await telegram.services.stats.flush()  # fails quietly; the count stays in memory
     assert await _count(telegram, "spreekuren") == 0
+
+
+@pytest.mark.parametrize("db_mode", ["ro"])
+async def test_gebied_and_taal_on_a_read_only_database(telegram: TelegramHarness) -> None:
+    card = await telegram.send("/gebied 6221 AB", lang="en")
+    assert "Centrum" in card.text and "remember" not in card.text
+    language = await telegram.send("/taal en")
+    assert language.texts == [t("telegram.language_not_saved", "en")]
+    stop = await telegram.send("/stop")  # nothing was kept, so nothing needs deleting
+    assert stop.texts == [t("telegram.stopped_nothing", "nl")]
 
 
 async def test_read_only_and_locked_storage_raise_storage_error(
