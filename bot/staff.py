@@ -4,7 +4,9 @@ Admins add and remove staff and may act for every area; staff act only for their
 everyone else is refused. Every change and every refused attempt goes to the audit log (who,
 what, when), a change in the same transaction as the change itself. A refused attempt by
 someone who is not staff is logged without their id: that person may be a resident, and a
-resident's id is never kept.
+resident's id is never kept. Refused attempts are counted, not listed: one line per person (all
+non-staff share one) and minute, with the number of attempts per action, so a flood of them
+adds at most a line a minute and cannot fill the disk.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import aiosqlite
@@ -42,16 +44,22 @@ class StaffMember:
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One line of the audit log."""
+    """One line of the audit log: a change, or the refused attempts of one person in a minute."""
 
     id: int
-    at: datetime
+    at: datetime  # of the change; of the first refused attempt in the minute
     actor: int | None  # None: refused someone who is not staff (their id is not kept)
-    action: str
+    action: str  # of the change; of the first refused attempt
     allowed: bool
     area: str | None
     target: str | None
-    detail: dict[str, object]
+    detail: dict[str, object]  # for refusals: {"attempts": n, "actions": {action: n}, ...}
+
+    @property
+    def attempts(self) -> int:
+        """How many attempts the line stands for: 1 for a change."""
+        found = self.detail.get("attempts", 1) if not self.allowed else 1
+        return found if isinstance(found, int) else 1
 
 
 def stamp(now: datetime) -> str:
@@ -132,6 +140,43 @@ async def write_audit(
     )
 
 
+async def write_refusal(
+    conn: aiosqlite.Connection, actor: int | None, action: str, now: datetime, area: str | None
+) -> None:
+    """Count one refused attempt in ACTOR's line of this minute (a new line when there is none)."""
+    start = now.astimezone(UTC).replace(second=0, microsecond=0)
+    cursor = await conn.execute(
+        "SELECT id, detail FROM audit_log WHERE allowed = 0 AND at >= ? AND at < ? "
+        "AND (actor = ? OR (actor IS NULL AND ? IS NULL)) ORDER BY id LIMIT 1",
+        (stamp(start), stamp(start + timedelta(minutes=1)), actor, actor),
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        detail = _refusal_tally({"attempts": 0}, action, area)
+        await write_audit(conn, actor, action, now, allowed=False, area=area, detail=detail)
+        return
+    detail = _refusal_tally(json.loads(row["detail"] or "{}"), action, area)
+    await conn.execute(
+        "UPDATE audit_log SET detail = ? WHERE id = ?",
+        (json.dumps(detail, ensure_ascii=False, sort_keys=True), row["id"]),
+    )
+
+
+def _refusal_tally(detail: dict[str, object], action: str, area: str | None) -> dict[str, object]:
+    """DETAIL with one more attempt at ACTION (and AREA); bounded: actions come from the code,
+    areas only from the four known ones."""
+    attempts = detail.get("attempts", 1)  # a line from before the counting stood for one
+    tallies: dict[str, object] = {"attempts": (attempts if isinstance(attempts, int) else 1) + 1}
+    for name, key in (("actions", action), ("areas", area if area in known_areas() else None)):
+        counts = detail.get(name)
+        counts = dict(counts) if isinstance(counts, dict) else {}
+        if key is not None:
+            counts[key] = int(counts.get(key, 0)) + 1
+        if counts:
+            tallies[name] = counts
+    return tallies
+
+
 async def audit_log(db: Database, limit: int = 100, actor: int | None = None) -> list[AuditEntry]:
     """The newest audit lines first (all actors, or one)."""
     where, params = ("WHERE actor = ?", [actor]) if actor is not None else ("", [])
@@ -203,7 +248,7 @@ class StaffDirectory:
         """Audit a refused attempt (with the id only of staff) and return the error to raise."""
         known = self.is_admin(actor) or await self.member(actor) is not None
         async with self.db.transaction() as conn:
-            await write_audit(conn, actor if known else None, action, now, allowed=False, area=area)
+            await write_refusal(conn, actor if known else None, action, now, area)
         return Refused(key, area=area or "")
 
     async def require_admin(self, actor: int, action: str, now: datetime) -> None:

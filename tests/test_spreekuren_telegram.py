@@ -145,7 +145,8 @@ async def test_buttons_check_who_presses_them(bot: TelegramHarness) -> None:
         assert "niet voor noord-oost" in outsider.text
     assert [r["cancelled_at"] for r in await rows(bot, "spreekuren")] == [None]
     refused = [e for e in await audit_log(bot.services.db) if not e.allowed]
-    assert {e.actor for e in refused} == {None, HANDHAVER} and len(refused) == 6
+    assert {e.actor for e in refused} == {None, HANDHAVER}
+    assert sum(e.attempts for e in refused) == 6  # counted in a line per person and minute
 
 
 # -- publishing -------------------------------------------------------------------------------

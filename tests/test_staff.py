@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from spreekuren_support import ADMIN, AGENT, HANDHAVER, NOW, RESIDENT, count, publish
 
@@ -103,14 +105,39 @@ async def test_non_admins_are_refused(db: Database, staff: StaffDirectory) -> No
             await staff.remove(actor, AGENT, NOW)
     assert await staff.areas_of(AGENT) == ("noord-oost",)
     assert await staff.areas_of(RESIDENT) == ()
-    refused = [(e.actor, e.action) for e in reversed(await audit_log(db)) if not e.allowed]
-    # staff are named in the log; a resident (not staff) is logged without an id
-    assert refused == [
-        (AGENT, "staff.add"),
-        (AGENT, "staff.remove"),
-        (None, "staff.add"),
-        (None, "staff.remove"),
+    refused = [
+        (e.actor, e.attempts, e.detail["actions"])
+        for e in reversed(await audit_log(db))
+        if not e.allowed
     ]
+    # staff are named in the log; a resident (not staff) is logged without an id; one line a
+    # minute each, counting the attempts
+    tally = {"staff.add": 1, "staff.remove": 1}
+    assert refused == [(AGENT, 2, tally), (None, 2, tally)]
+
+
+async def test_a_flood_of_refused_attempts_adds_a_line_a_minute(
+    db: Database, staff: StaffDirectory
+) -> None:
+    """Before, every refused attempt was a row of its own: a flood could fill the disk."""
+    await staff.add(ADMIN, AGENT, ["noord-oost"], NOW)
+    for minute in range(3):
+        for second in range(0, 60, 2):  # 30 a minute each, from staff and from residents
+            now = NOW.replace(second=0) + timedelta(minutes=minute, seconds=second)
+            await staff.refuse(AGENT, "spreekuur.create", now, "zuid-oost")
+            await staff.refuse(AGENT, "staff.add", now)
+            await staff.refuse(RESIDENT + second, "spreekuur.create", now)  # many residents
+    refused = [e for e in reversed(await audit_log(db)) if not e.allowed]
+    assert [(e.actor, e.attempts) for e in refused] == [(AGENT, 60), (None, 30)] * 3
+    assert [e.at.minute - NOW.minute for e in refused] == [0, 0, 1, 1, 2, 2]
+    first = refused[0]
+    assert (first.action, first.area) == ("spreekuur.create", "zuid-oost")  # the first attempt
+    assert first.detail == {
+        "attempts": 60,
+        "actions": {"spreekuur.create": 30, "staff.add": 30},
+        "areas": {"zuid-oost": 30},
+    }
+    assert all(str(RESIDENT) not in str(e) for e in refused)  # no resident's id, even counted
 
 
 async def test_removed_staff_lose_their_rights_and_their_spreekuren_stay(
