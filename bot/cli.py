@@ -367,6 +367,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     rows, total = report.count_rows(by, counts, k)
+    if counts and not rows:
+        print(
+            f"meldwijzer: fewer than {k} questions in all: only the total is shown "
+            "(its lines would give each other away)",
+            file=sys.stderr,
+        )
     if args.format == "json":
         _print_json(rows)
     elif args.format == "csv":

@@ -10,9 +10,9 @@ many cells wait, before every read, and on shutdown. An answer never waits for t
 crash loses at most the last second of counts (or what a failing database could not take).
 
 Showing: every figure that leaves the database (CLI, report, /stats) goes through `suppress`:
-a cell under k (settings.stats_min_cell) is shown as "<k", and a total is shown exactly only when
-every cell it adds up is shown; otherwise it is shown as the range anyone could work out from the
-visible cells. So a total never uncovers a hidden cell by subtraction (see `suppress`).
+a count, a line or a total, is shown as its band of k (settings.stats_min_cell) numbers ("<5",
+"45–49"), the same band in every output, and a table under k shows no lines (`fold`). No figure
+but 0 is exact, so no total, window or area uncovers a small count by subtraction.
 """
 
 from __future__ import annotations
@@ -190,35 +190,53 @@ class Period:
 
 @dataclass(frozen=True)
 class Figure:
-    """A count as it may leave the database: exact, or hidden and shown as what is safe."""
+    """A count as it may leave the database: a range that holds it, exact only for 0 (or k=1)."""
 
-    exact: int | None  # None when hidden
+    exact: int | None  # None unless the range is one number
     low: int
     high: int
     k: int
 
+    @classmethod
+    def band(cls, count: int, k: int) -> Figure:
+        """The figure of one count: 0, "<k" for 1 to k-1, else its band of k (45–49 for 47)."""
+        if count < 0:
+            raise ValueError("a count cannot be negative")
+        k = max(1, k)
+        if count == 0 or k == 1:
+            return cls(count, count, count, k)
+        if count < k:
+            return cls(None, 1, k - 1, k)
+        low = count // k * k
+        return cls(None, low, low + k - 1, k)
+
     @property
     def hidden(self) -> bool:
-        """True when the exact figure may not be shown."""
+        """True when the exact count may not be shown (always, but for 0 or k=1)."""
         return self.exact is None
 
     @property
+    def small(self) -> bool:
+        """True for a count from 1 to k-1: the figure "<k"."""
+        return self.exact is None and self.low >= 1 and self.high < self.k
+
+    @property
     def label(self) -> str:
-        """ "12", "<5" for a small cell, or "11–14" for a total that would uncover a hidden cell."""
+        """ "0", "<5" for a small count, "45–49" for a band or a total of bands."""
         if self.exact is not None:
             return str(self.exact)
-        if self.high < self.k:
+        if self.small:
             return f"<{self.k}"
         return f"{self.low}–{self.high}"
 
     def json(self) -> int | str:
-        """The exact integer, or the label when hidden."""
+        """The exact integer, or the label."""
         return self.exact if self.exact is not None else self.label
 
     @property
     def sort_key(self) -> float:
-        """Order by what is shown (midpoint of a range), never by a hidden exact value."""
-        return float(self.exact) if self.exact is not None else (self.low + self.high) / 2
+        """Order by what is shown (the middle of the range), never by the hidden count."""
+        return (self.low + self.high) / 2
 
 
 @dataclass(frozen=True)
@@ -232,40 +250,29 @@ class Suppressed:
 def suppress(cells: Sequence[int], k: int, totals: Iterable[Iterable[int]] = ()) -> Suppressed:
     """Apply small-cell suppression to one table: its cells and the totals published with it.
 
-    The rule (the only one; every door and report calls this):
-    1. A cell with a count from 1 to k-1 is hidden and shown as "<k". Zero is shown as 0.
-    2. A total (given as the indices of the cells it adds up) is shown exactly only when every
-       one of those cells is shown. Otherwise it is hidden and shown as the range that follows
-       from the visible cells alone: their sum plus 1 to k-1 for each hidden cell.
-    Every exact total is then a sum of exact cells and every range is computable from the
-    shown cells, so nothing printed narrows a hidden cell below "1 to k-1". Hiding only totals
-    with exactly one hidden cell is not enough: under a total of 12, cells "10, <5, <5" are
-    10, 1 and 1, and two totals sharing hidden cells can pin them down.
-    A table must be the only breakdown of its totals in one output: a second breakdown that
-    shows every cell would give the total away (the report lists postcodes without a total and
-    draws hours in colour bands for this reason).
+    The rule (the only one; every door and report calls this): every figure, a cell or a total
+    (given as the indices of the cells it adds up), is the band of its own count
+    (`Figure.band`): 0 as 0, 1 to k-1 as "<k", anything else as the k numbers it lies in,
+    counted from a multiple of k: 47 as "45–49" for k = 5. A count thus gets the same figure
+    in every output, whatever table, window or area it is part of, and no figure is exact.
+    Bands starting at multiples of k make subtraction useless: a band minus one or two others
+    leaves what lies between them anywhere in two or more of the values 1 to k-1 (all of them
+    when the first is from k on), and never exact. Exact totals would not do: a total of 60
+    beside "41, 17, <5" uncovers the 2; nor would totals worked out from the cells (59–62),
+    which the same 60 asked for alone gives away.
+    Not covered: four or more figures together can pin a small count when they all sit at the
+    ends of their bands; `fold` takes away the usual case, lines under a total under k.
     """
     k = max(1, k)
-    shown_cells = [_cell(count, k) for count in cells]
-    shown_totals: list[Figure] = []
-    for total in totals:
-        group = list(total)
-        value = sum(cells[i] for i in group)
-        visible = sum(shown_cells[i].exact or 0 for i in group)
-        hidden = sum(1 for i in group if shown_cells[i].hidden)
-        if hidden:
-            shown_totals.append(Figure(None, visible + hidden, visible + hidden * (k - 1), k))
-        else:
-            shown_totals.append(Figure(value, value, value, k))
+    shown_cells = [Figure.band(count, k) for count in cells]
+    shown_totals = [Figure.band(sum(cells[i] for i in group), k) for group in totals]
     return Suppressed(shown_cells, shown_totals)
 
 
-def _cell(count: int, k: int) -> Figure:
-    if count < 0:
-        raise ValueError("a count cannot be negative")
-    if 0 < count < k:
-        return Figure(None, 1, k - 1, k)
-    return Figure(count, count, count, k)
+def fold(total: Figure) -> bool:
+    """True when a table's lines may not be shown: its total is under k, so every line is too,
+    and their number would pin them (four lines "<5" under "<5" are 1 each)."""
+    return total.small
 
 
 def suppress_counts(counts: Sequence[Count], k: int) -> tuple[list[Figure], Figure]:

@@ -1,10 +1,11 @@
 """The per-area overview of hot-items, hotspots and hot-times, as HTML, PNG, JSON and a chat text.
 
 One `Overview` per area and period is built from the counters, every figure passed through
-`bot.stats.suppress`. One overview is one output, so its breakdowns must not give each other
-away: situations and themes share one suppressed table (themes and the area total are its
-totals); postcodes are listed only when shown in full, without a total (so the list is never
-known to be complete); hours are drawn in fixed colour bands, never as exact numbers.
+`bot.stats.suppress`: a count is its band of k numbers, the same band as in `meldwijzer stats`.
+Situations and themes share one suppressed table (themes and the area total are its totals,
+each the band of its own count); an area under k lists no themes; postcodes are listed only from
+k questions on; hours are drawn in colour bands starting at multiples of k, so they say no more
+than the bands.
 """
 
 from __future__ import annotations
@@ -27,7 +28,17 @@ from babel.dates import format_date, get_day_names
 from bot.config import ConfigError, Settings
 from bot.i18n import t
 from bot.meldkaart import Meldkaart
-from bot.stats import TZ, UNKNOWN, Count, Figure, Period, Stats, suppress, suppress_counts
+from bot.stats import (
+    TZ,
+    UNKNOWN,
+    Count,
+    Figure,
+    Period,
+    Stats,
+    fold,
+    suppress,
+    suppress_counts,
+)
 from bot.storage import Database, StorageError
 
 TOP_SITUATIONS = 10
@@ -53,10 +64,16 @@ class Item:
 
     @property
     def change(self) -> int | None:
-        """The difference with the previous period, only when both figures are exact."""
-        if self.previous is None or self.figure.exact is None or self.previous.exact is None:
+        """The difference with the previous period, from the low ends of the two ranges (so
+        within their width of the true one); None when either count is under k."""
+        if self.previous is None or self.figure.small or self.previous.small:
             return None
-        return self.figure.exact - self.previous.exact
+        return self.figure.low - self.previous.low
+
+    @property
+    def approximate(self) -> bool:
+        """True when `change` is not exact (a figure is a range)."""
+        return self.figure.hidden or (self.previous is not None and self.previous.hidden)
 
     def json(self) -> dict[str, object]:
         """The line as report.json carries it."""
@@ -110,8 +127,17 @@ class Overview:
 
     @property
     def change(self) -> int | None:
-        """The change of the area total, when both totals are exact."""
-        return Item("", "", self.total, self.previous_total).change
+        """The change of the area total (see `Item.change`)."""
+        return self._total_item.change
+
+    @property
+    def change_label(self) -> str:
+        """The change of the area total as shown."""
+        return change_text(self._total_item)
+
+    @property
+    def _total_item(self) -> Item:
+        return Item("", "", self.total, self.previous_total)
 
     def json(self) -> dict[str, object]:
         """Everything of the overview as report.json carries it (only suppressed figures)."""
@@ -174,11 +200,11 @@ async def build_overview(stats: Stats, period: Period, area: str, lang: str = "n
 
     themes = [
         Item(th, theme_name(kaart, th, lang), now.themes.get(th, zero), before.themes.get(th, zero))
-        for th in now.themes
+        for th in ([] if fold(now.total) else now.themes)
     ]
     themes.sort(key=lambda i: (-i.figure.sort_key, i.name))
-    shown = [s for s, f in now.situations.items() if not f.hidden and f.exact]
-    shown.sort(key=lambda s: (-(now.situations[s].exact or 0), s))
+    shown = [s for s, f in now.situations.items() if f.low >= k]
+    shown.sort(key=lambda s: (-now.situations[s].low, s))
     situations = [
         Item(s, situation_name(kaart, s, lang), now.situations[s], before.situations.get(s, zero))
         for s in shown[:TOP_SITUATIONS]
@@ -191,9 +217,9 @@ async def build_overview(stats: Stats, period: Period, area: str, lang: str = "n
         (
             Item(str(c.key[0]), str(c.key[0]), f)
             for c, f in zip(pc4_counts, pc4_figures, strict=True)
-            if not f.hidden
+            if f.low >= k
         ),
-        key=lambda i: (-(i.figure.exact or 0), i.id),
+        key=lambda i: (-i.figure.low, i.id),
     )[:TOP_HOTSPOTS]
 
     hours = [0] * HOURS_OF_WEEK
@@ -218,16 +244,20 @@ async def build_overview(stats: Stats, period: Period, area: str, lang: str = "n
 
 
 def heatmap(hours: list[int], k: int) -> Heatmap:
-    """Colour bands for 168 hourly counts: hidden and zero cells in band 0, then k, 2k, 4k, ..."""
+    """Colour bands for 168 hourly counts: under k (and 0) in band 0, then from k, 2k, 4k, ...
+
+    Bands are drawn from each hour's figure (its band of k), and their edges are multiples of k,
+    so the picture says no more than the figures do.
+    """
     figures = suppress(hours, k).cells
-    top = max((f.exact or 0 for f in figures), default=0)
+    top = max((f.low for f in figures), default=0)
     edges = [max(1, k)]
     while edges[-1] * 2 <= top and len(edges) < len(_BAND_COLOURS):
         edges.append(edges[-1] * 2)
     bands = []
     for f in figures:
-        value = f.exact or 0
-        bands.append(0 if f.hidden or value < edges[0] else sum(1 for e in edges if value >= e))
+        value = f.low
+        bands.append(0 if value < edges[0] else sum(1 for e in edges if value >= e))
     return Heatmap(tuple(bands), tuple(edges), max(1, k))
 
 
@@ -297,11 +327,13 @@ def period_text(period: Period, lang: str) -> str:
     )
 
 
-def change_text(change: int | None) -> str:
-    """'+12', '−3', '0', or '–' when a figure is hidden."""
+def change_text(item: Item) -> str:
+    """'+12', '−3', '0'; '≈+10' when the figures are ranges; '–' when a count is under k."""
+    change = item.change
     if change is None:
         return "–"
-    return f"+{change}" if change > 0 else ("0" if change == 0 else f"−{-change}")
+    about = "≈" if item.approximate else ""
+    return about + (f"+{change}" if change > 0 else ("0" if change == 0 else f"−{-change}"))
 
 
 def _default_meldkaart() -> Meldkaart:
@@ -381,7 +413,7 @@ def summary_text(overview: Overview, lang: str) -> str:
             lang,
             total=o.total.label,
             previous=o.previous_total.label,
-            change=change_text(o.change),
+            change=o.change_label,
         ),
     ]
     if o.situations:
@@ -466,7 +498,7 @@ def _section_html(o: Overview, lang: str) -> str:
                 total=o.total.label,
                 previous_period=previous,
                 previous=o.previous_total.label,
-                change=change_text(o.change),
+                change=o.change_label,
             )
         )
         + "</p>",
@@ -478,7 +510,7 @@ def _section_html(o: Overview, lang: str) -> str:
     for column, items in (("stats.col_theme", o.themes), ("stats.col_situation", o.situations)):
         head = (t(column, lang), o.period.label, previous, t("stats.col_change", lang))
         rows: list[tuple[str, ...]] = [
-            (i.name, i.figure.label, i.previous.label if i.previous else "", change_text(i.change))
+            (i.name, i.figure.label, i.previous.label if i.previous else "", change_text(i))
             for i in items
         ]
         parts.append(_table(head, rows, t("stats.none", lang)))
@@ -527,8 +559,11 @@ _CSS = (
 def count_rows(
     by: Sequence[str], counts: Sequence[Count], k: int
 ) -> tuple[list[dict[str, object]], Figure]:
-    """One object per cell (the grouping fields and `count`) and the total, suppressed."""
+    """One object per cell (the grouping fields and `count`) and the total, suppressed; no
+    cells at all when the total is under k (`fold`)."""
     cells, total = suppress_counts(counts, k)
+    if fold(total):
+        return [], total
     rows: list[dict[str, object]] = [
         {**dict(zip(by, c.key, strict=True)), "count": f.json()}
         for c, f in zip(counts, cells, strict=True)

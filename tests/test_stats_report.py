@@ -104,32 +104,33 @@ async def test_the_overview_of_a_half_year(stats: Stats) -> None:
     o = await build_overview(stats, Period.parse("2026H1"), "noord-oost", "nl")
     assert (o.area_name, o.period.label) == ("Noord-Oost", "2026H1")
     assert o.previous_period.label == "2025H2"
-    # 40 + 12 + 7 + 6 shown, the 3 of jeugdoverlast hidden: the total is a range around 68
-    assert (o.total.label, o.total.exact) == ("66–69", None)
-    assert o.previous_total.label == "41–44"  # 25 + 8 + 7 shown, the 2 bikes hidden
-    assert o.change is None
+    # 40 + 12 + 3 + 7 + 6 = 68 and 25 + 2 + 8 + 7 = 42, each shown as its band of five
+    assert (o.total.label, o.total.exact) == ("65–69", None)
+    assert o.previous_total.label == "40–44"
+    assert (o.change, o.change_label) == (25, "≈+25")  # from the bands: within 4 of the +26
 
     themes = {
         i.id: (i.figure.label, i.previous.label if i.previous else None, i.change) for i in o.themes
     }
     assert themes == {
-        "afval": ("40", "25", 15),
-        "fiets": ("12", "<5", None),  # the change would give the hidden 2 away
-        "sociaal": ("<5", "8", None),
-        "veiligheid": ("7", "7", 0),
-        "unknown": ("6", "0", 6),
+        "afval": ("40–44", "25–29", 15),
+        "fiets": ("10–14", "<5", None),  # no change against a count under 5
+        "sociaal": ("<5", "5–9", None),
+        "veiligheid": ("5–9", "5–9", 0),
+        "unknown": ("5–9", "0", 5),
     }
     assert [i.id for i in o.themes][:2] == ["afval", "fiets"]
 
     situations = [(i.id, i.name, i.figure.label, i.change) for i in o.situations]
     assert situations == [
-        ("afval-bijplaatsing", "Afval naast de container", "40", 15),
-        ("fiets-wrak", "Fietswrak", "12", None),
-        ("nood-brand", "Brand <script>alert(1)</script>", "7", 0),
-        ("unknown", "Niet herkend", "6", 6),
+        ("afval-bijplaatsing", "Afval naast de container", "40–44", 15),
+        ("fiets-wrak", "Fietswrak", "10–14", None),
+        ("nood-brand", "Brand <script>alert(1)</script>", "5–9", 0),
+        ("unknown", "Niet herkend", "5–9", 5),
     ]  # jeugdoverlast (3) is not a hot-item and is not listed at all
 
-    assert [(i.id, i.figure.label) for i in o.hotspots] == [("6222", "30"), ("6224", "10")]
+    hotspots = [(i.id, i.figure.label) for i in o.hotspots]
+    assert hotspots == [("6222", "30–34"), ("6224", "10–14")]
 
     hours = o.heatmap
     assert hours.bands[FRIDAY_22] == max(hours.bands)  # 30 + 6 questions
@@ -144,16 +145,28 @@ async def test_other_periods_and_an_empty_area(stats: Stats) -> None:
     q1 = await build_overview(stats, Period.parse("2026Q1"), "noord-oost", "en")
     assert q1.previous_period.label == "2025Q4"
     assert {i.id: i.figure.label for i in q1.themes} == {
-        "afval": "30",
-        "fiets": "12",
-        "veiligheid": "7",
+        "afval": "30–34",
+        "fiets": "10–14",
+        "veiligheid": "5–9",
     }
     march = await build_overview(stats, Period.parse("2026-03"), "zuid-oost", "en")
-    assert (march.total.label, [i.name for i in march.situations]) == ("100", ["Abandoned bike"])
+    assert (march.total.label, [i.name for i in march.situations]) == (
+        "100–104",
+        ["Abandoned bike"],
+    )
     empty = await build_overview(stats, Period.parse("2026H1"), "noord-west", "en")
     assert (empty.total.label, empty.themes, empty.situations, empty.hotspots) == ("0", (), (), ())
     assert set(empty.heatmap.bands) == {0}
     assert "No questions" in report_html([empty], "en", date(2026, 7, 1))
+
+
+async def test_an_area_under_k_lists_no_themes(stats: Stats) -> None:
+    """Four themes "<5" under a total "<5" would be 1 each."""
+    when = datetime(2026, 3, 2, 10, tzinfo=TZ)
+    for situation in ("afval-bijplaatsing", "fiets-wrak", "jeugdoverlast", "nood-brand"):
+        await ask(stats, when, 1, situation, area="noord-west")
+    o = await build_overview(stats, Period.parse("2026-03"), "noord-west", "nl")
+    assert (o.total.label, o.themes, o.situations) == ("<5", (), ())
 
 
 async def test_a_rolled_up_month_cut_by_the_period_is_named(stats: Stats) -> None:
@@ -161,11 +174,11 @@ async def test_a_rolled_up_month_cut_by_the_period_is_named(stats: Stats) -> Non
     stats.clock.moment = datetime(2026, 3, 1, 12, tzinfo=TZ)  # type: ignore[attr-defined]
     await stats.roll_up(12)
     whole = await build_overview(stats, Period.parse("2024Q1"), "noord-oost", "nl")
-    assert (whole.total.label, whole.cut_months) == ("9", ())
+    assert (whole.total.label, whole.cut_months) == ("5–9", ())
     cut = await build_overview(stats, Period.parse("2024"), "noord-oost", "nl")
-    assert cut.total.label == "9"  # the whole year holds the whole month
+    assert cut.total.label == "5–9"  # the whole year holds the whole month
     half = await build_overview(stats, Period.parse("2024-03"), "noord-oost", "nl")
-    assert half.total.label == "9"
+    assert half.total.label == "5–9"
 
 
 def test_heatmap_bands() -> None:
@@ -201,47 +214,47 @@ async def test_report_files(stats: Stats, tmp_path: Path) -> None:
         assert f'<img src="heatmap-{area}.png"' in page
     assert "<script>" not in page and "Brand &lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "niet het aantal meldingen of incidenten" in page  # the caveat
-    assert "<td>Afval naast de container</td><td>40</td><td>25</td><td>+15</td>" in page
-    assert "<td>6222</td><td>30</td>" in page
+    assert "<td>Afval naast de container</td><td>40–44</td><td>25–29</td><td>≈+15</td>" in page
+    assert "<td>6222</td><td>30–34</td>" in page
     assert "Jeugdoverlast" not in page  # a hidden situation is not listed
-    assert "66–69" in page and "&lt;5" in page
+    assert "65–69" in page and "&lt;5" in page
 
     data = json.loads((out / "report.json").read_text("utf-8"))
     north = data["areas"][0]
     assert (data["k"], north["area"], north["total"], north["previous_total"]) == (
         5,
         "noord-oost",
-        "66–69",
-        "41–44",
+        "65–69",
+        "40–44",
     )
     assert north["themes"][0] == {
         "id": "afval",
         "name": "Afval",
-        "count": 40,
-        "previous": 25,
+        "count": "40–44",
+        "previous": "25–29",
         "change": 15,
     }
     assert north["hotspots"] == [
-        {"id": "6222", "name": "6222", "count": 30},
-        {"id": "6224", "name": "6224", "count": 10},
+        {"id": "6222", "name": "6222", "count": "30–34"},
+        {"id": "6224", "name": "6224", "count": "10–14"},
     ]
     assert north["hot_times"]["busiest"] == ["Fri 22:00"]
-    assert data["areas"][1]["total"] == 100
+    assert data["areas"][1]["total"] == "100–104"
 
 
 async def test_the_chat_summary(stats: Stats) -> None:
     await generate_half_year(stats)
     o: Overview = await build_overview(stats, Period.parse("2026H1"), "noord-oost", "nl")
     text = summary_text(o, "nl")
-    assert "Noord-Oost" in text and "66–69" in text
-    assert "Afval naast de container (40)" in text
-    assert "6222 (30)" in text and "vr 22:00" in text
+    assert "Noord-Oost" in text and "65–69" in text and "≈+25" in text
+    assert "Afval naast de container (40–44)" in text
+    assert "6222 (30–34)" in text and "vr 22:00" in text
     assert "geen meldingen of incidenten" in text
     assert "Jeugdoverlast" not in text
     english = summary_text(
         await build_overview(stats, Period.parse("2026H1"), "noord-oost", "en"), "en"
     )
-    assert "Rubbish by the bin (40)" in english and "Fri 22:00" in english
+    assert "Rubbish by the bin (40–44)" in english and "Fri 22:00" in english
 
 
 def test_every_stats_text_is_in_both_languages() -> None:

@@ -1,4 +1,5 @@
-"""Small-cell suppression: cells under k hidden, and no total that uncovers a hidden cell."""
+"""Small-cell suppression: every count, a line or a total, shown as its band of k, so no figure is
+exact and no difference of figures gives a small count away; a table under k shows no lines."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.stats import Count, Figure, Suppressed, suppress, suppress_counts
+from bot.stats import Count, Figure, Suppressed, fold, suppress, suppress_counts
 
 Totals = list[list[int]]
 
@@ -18,25 +19,18 @@ def labels(figures: Sequence[Figure]) -> list[str]:
     return [f.label for f in figures]
 
 
-def possible_hidden_values(
+def possible_cell_values(
     cells: Sequence[int], k: int, totals: Totals, shown: Suppressed
 ) -> dict[int, set[int]]:
-    """What someone holding only the printed table can know of each hidden cell (brute force)."""
-    hidden = [i for i, f in enumerate(shown.cells) if f.hidden]
-    possible: dict[int, set[int]] = {i: set() for i in hidden}
-    for guess in itertools.product(range(1, k), repeat=len(hidden)):
-        values = [f.exact or 0 for f in shown.cells]
-        for i, v in zip(hidden, guess, strict=True):
-            values[i] = v
-        consistent = True
-        for group, figure in zip(totals, shown.totals, strict=True):
-            total = sum(values[i] for i in group)
-            if figure.exact is not None and total != figure.exact:
-                consistent = False
-            if figure.exact is None and not figure.low <= total <= figure.high:
-                consistent = False
-        if consistent:
-            for i, v in zip(hidden, guess, strict=True):
+    """What someone holding only the printed table can know of each cell (brute force)."""
+    ranges = [range(f.low, f.high + 1) for f in shown.cells]
+    possible: dict[int, set[int]] = {i: set() for i in range(len(cells))}
+    for values in itertools.product(*ranges):
+        if all(
+            figure.low <= sum(values[i] for i in group) <= figure.high
+            for group, figure in zip(totals, shown.totals, strict=True)
+        ):
+            for i, v in enumerate(values):
                 possible[i].add(v)
     return possible
 
@@ -49,44 +43,48 @@ def grid_totals(rows: int, cols: int) -> Totals:
     return totals
 
 
-def test_a_cell_under_k_is_shown_as_less_than_k() -> None:
-    shown = suppress([0, 1, 4, 5, 120], 5)
-    assert labels(shown.cells) == ["0", "<5", "<5", "5", "120"]
-    assert [f.json() for f in shown.cells] == [0, "<5", "<5", 5, 120]
+def test_a_count_is_shown_as_its_band() -> None:
+    shown = suppress([0, 1, 4, 5, 9, 10, 47, 120], 5)
+    assert labels(shown.cells) == ["0", "<5", "<5", "5–9", "5–9", "10–14", "45–49", "120–124"]
+    assert [f.json() for f in shown.cells][:4] == [0, "<5", "<5", "5–9"]
+    assert [f.exact for f in shown.cells] == [0, *[None] * 7]  # only nothing is exact
 
 
 def test_k_is_configurable() -> None:
-    assert labels(suppress([1, 2, 3, 10], 3).cells) == ["<3", "<3", "3", "10"]
-    assert labels(suppress([1, 2, 3], 1).cells) == ["1", "2", "3"]
-    assert labels(suppress([1, 9, 10], 10).cells) == ["<10", "<10", "10"]
+    assert labels(suppress([1, 2, 3, 10], 3).cells) == ["<3", "<3", "3–5", "9–11"]
+    assert labels(suppress([1, 2, 3], 1).cells) == ["1", "2", "3"]  # k = 1: no suppression
+    assert labels(suppress([1, 9, 10, 19], 10).cells) == ["<10", "<10", "10–19", "10–19"]
 
 
-def test_a_total_with_one_hidden_cell_is_hidden() -> None:
-    """The case the rule exists for: 27 - 10 - 15 would give away the hidden 2."""
-    shown = suppress([10, 2, 15], 5, [[0, 1, 2]])
-    [total] = shown.totals
-    assert total.hidden
-    assert total.label == "26–29"  # 10 + 15 + (1 to 4): nothing a reader could not work out
-    assert total.json() == "26–29"
+def test_a_total_is_the_band_of_its_own_count() -> None:
+    """The same band as the same questions asked for without a breakdown."""
+    [total] = suppress([10, 2, 15], 5, [[0, 1, 2]]).totals
+    assert (total.exact, total.label, total.json()) == (None, "25–29", "25–29")
+    assert total == Figure.band(27, 5)
 
 
-def test_a_total_with_no_hidden_cell_is_exact() -> None:
-    [total] = suppress([10, 5, 15], 5, [[0, 1, 2]]).totals
-    assert (total.exact, total.label) == (30, "30")
+def test_a_table_under_k_shows_no_lines() -> None:
+    """Four lines "<5" under a total "<5" would be 1 each."""
+    cells, total = suppress_counts([Count((s,), 1) for s in "abcd"], 5)
+    assert labels(cells) == ["<5"] * 4 and fold(total)
+    _, total = suppress_counts([Count(("a",), 3), Count(("b",), 2)], 5)
+    assert not fold(total)  # 5: "5–9", the lines may be shown
 
 
-def test_two_hidden_ones_do_not_give_each_other_away() -> None:
-    """Hiding only totals with exactly one hidden cell would print 12 here: 12-10 = 1+1."""
-    cells = [1, 1, 10]
-    totals: Totals = [[0, 1, 2]]
-    shown = suppress(cells, 5, totals)
-    assert shown.totals[0].hidden
-    assert possible_hidden_values(cells, 5, totals, shown) == {0: {1, 2, 3, 4}, 1: {1, 2, 3, 4}}
-
-
-def test_a_total_of_only_hidden_cells() -> None:
-    shown = suppress([1, 2], 5, [[0, 1], [0]])
-    assert labels(shown.totals) == ["2–8", "<5"]
+def test_the_reported_leak_is_closed() -> None:
+    """`--by situation` printed 41, 17, <5 and 59–62, while `--by ""` printed 60: 60 - 58 = 2."""
+    by_situation = suppress([41, 17, 2], 5, [[0, 1, 2]])
+    assert labels(by_situation.cells) == ["40–44", "15–19", "<5"]
+    assert labels(by_situation.totals) == ["60–64"]
+    alone = Figure.band(60, 5)  # the same 60 questions asked for without a breakdown
+    assert alone == by_situation.totals[0]
+    # Everything both outputs say, together: the hidden cell can still be anything under 5.
+    possible = {
+        hidden
+        for a, b, hidden in itertools.product(range(40, 45), range(15, 20), range(1, 5))
+        if alone.low <= a + b + hidden <= alone.high
+    }
+    assert possible == {1, 2, 3, 4}
 
 
 def test_an_empty_total_is_zero() -> None:
@@ -96,15 +94,13 @@ def test_an_empty_total_is_zero() -> None:
 def test_row_column_and_grand_totals() -> None:
     # 2 x 3 table:   12  3  8  | 23
     #                 6  7  9  | 22
-    #                ----------
-    #                18 10 17  | 45
     cells = [12, 3, 8, 6, 7, 9]
     shown = suppress(cells, 5, grid_totals(2, 3))
-    assert labels(shown.cells) == ["12", "<5", "8", "6", "7", "9"]
+    assert labels(shown.cells) == ["10–14", "<5", "5–9", "5–9", "5–9", "5–9"]
     rows, cols, grand = shown.totals[:2], shown.totals[2:5], shown.totals[5]
-    assert labels(rows) == ["21–24", "22"]
-    assert labels(cols) == ["18", "8–11", "17"]
-    assert grand.hidden and grand.label == "43–46"
+    assert labels(rows) == ["20–24", "20–24"]
+    assert labels(cols) == ["15–19", "10–14", "15–19"]
+    assert grand.label == "45–49"
 
 
 def test_negative_counts_are_refused() -> None:
@@ -113,47 +109,57 @@ def test_negative_counts_are_refused() -> None:
 
 
 def test_ordering_never_uses_a_hidden_value() -> None:
-    shown = suppress([1, 4, 9], 5)
+    shown = suppress([1, 4, 6, 9], 5)
     assert shown.cells[0].sort_key == shown.cells[1].sort_key
-    assert shown.cells[2].sort_key == 9
+    assert shown.cells[2].sort_key == shown.cells[3].sort_key
 
 
 def test_counts_and_their_total() -> None:
     cells, total = suppress_counts([Count(("a",), 7), Count(("b",), 2)], 5)
-    assert labels(cells) == ["7", "<5"]
-    assert total.label == "8–11"
+    assert labels(cells) == ["5–9", "<5"]
+    assert total.label == "5–9"
 
 
-def test_the_auditor_catches_the_naive_rule() -> None:
-    """Sanity check of the auditor itself: 'hide a total only with one hidden cell' leaks."""
-    cells = [1, 1, 10]
-    totals: Totals = [[0, 1, 2]]
-    naive = suppress(cells, 5, [])
-    leaky = Suppressed(naive.cells, [Figure(12, 12, 12, 5)])
-    assert possible_hidden_values(cells, 5, totals, leaky) == {0: {1}, 1: {1}}
-
-
-tables = st.integers(1, 3).flatmap(
-    lambda rows: st.integers(1, 3).flatmap(
-        lambda cols: st.tuples(
-            st.just(rows),
-            st.just(cols),
-            st.lists(st.integers(0, 12), min_size=rows * cols, max_size=rows * cols),
-        )
-    )
-)
+def test_the_auditor_catches_an_exact_total() -> None:
+    """Sanity check of the auditor itself: the old rule's exact figures leak. Cells 10 and 2
+    were printed as "10" and "<5", and the same 12 questions asked for alone as "12"."""
+    cells = [10, 2]
+    totals: Totals = [[0, 1]]
+    old = Suppressed([Figure(10, 10, 10, 5), Figure(None, 1, 4, 5)], [Figure(12, 12, 12, 5)])
+    assert possible_cell_values(cells, 5, totals, old)[1] == {2}
+    assert possible_cell_values(cells, 5, totals, suppress(cells, 5, totals))[1] == {1, 2, 3, 4}
 
 
 @settings(max_examples=150, deadline=None)
-@given(table=tables, k=st.integers(2, 5))
-def test_no_printed_figure_narrows_a_hidden_cell(table: tuple[int, int, list[int]], k: int) -> None:
-    """Whatever the table, a reader can place every hidden cell anywhere from 1 to k-1."""
-    rows, cols, cells = table
-    totals = grid_totals(rows, cols)
+@given(cells=st.lists(st.integers(0, 14), min_size=1, max_size=3), k=st.integers(5, 7))
+def test_a_total_minus_its_other_lines_never_pins_a_line(cells: list[int], k: int) -> None:
+    """A table of up to three lines and its total (k 5 or more): a small line keeps two
+    values or more, unless the table is folded and its lines are not shown at all."""
+    totals: Totals = [list(range(len(cells)))]
     shown = suppress(cells, k, totals)
-    for i, possible in possible_hidden_values(cells, k, totals, shown).items():
-        assert possible == set(range(1, k)), f"cell {i} of {cells} narrowed to {possible}"
-    for group, figure in zip(totals, shown.totals, strict=True):
-        true = sum(cells[i] for i in group)
-        assert figure.low <= true <= figure.high
-        assert figure.hidden == any(shown.cells[i].hidden for i in group)
+    assert shown.totals[0].low <= sum(cells) <= shown.totals[0].high
+    if fold(shown.totals[0]):
+        return
+    for i, possible in possible_cell_values(cells, k, totals, shown).items():
+        assert cells[i] in possible
+        if shown.cells[i].small:
+            assert len(possible) >= 2, f"line {i} of {cells} pinned to {possible}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(inner=st.integers(0, 200), between=st.integers(1, 9), k=st.integers(4, 10))
+def test_no_two_bands_give_away_what_lies_between_them(inner: int, between: int, k: int) -> None:
+    """A count Q and a larger one P = Q + H with H under k (a day more in the window, one
+    situation more, all areas against one): their bands leave H at two values or more, and at
+    every value 1..k-1 when P is shown from k on."""
+    if between >= k:
+        return
+    small, large = Figure.band(inner, k), Figure.band(inner + between, k)
+    possible = {
+        h
+        for h in range(1, k)
+        if any(large.low <= q + h <= large.high for q in range(small.low, small.high + 1))
+    }
+    assert between in possible and len(possible) >= 2
+    if not large.small:
+        assert possible == set(range(1, k))

@@ -112,8 +112,8 @@ async def test_stats_for_an_admin_summary_and_heatmap(telegram: Any) -> None:
     texts = replies.texts
     assert len(texts) == 4  # one summary per area
     north = next(t for t in texts if "Noord-Oost" in t)
-    assert "13–16" in north  # 12 shown, the 3 fires hidden: a range, never 15
-    assert "(12)" in north and "6222 (15)" in north
+    assert "Vragen: 15–19" in north  # the band of the 15, as everywhere: never 15 itself
+    assert "(10–14)" in north and "6222 (15–19)" in north and "(12)" not in north
     assert "geen meldingen of incidenten" in north
     [photo] = [c.params for c in replies.of("sendPhoto")]  # only the area with questions
     assert photo["photo"]["filename"] == "heatmap-noord-oost.png" and photo["photo"]["size"] > 5000
