@@ -363,8 +363,8 @@ class Stats:
     async def stop(self) -> None:
         """Stop the timer and write what still waits (never raises)."""
         timer, self._timer = self._timer, None
-        if timer is not None:
-            self._stopping.set()
+        self._stopping.set()
+        if timer is not None and not timer.done():  # done: its loop ended and cancelled it
             await asyncio.wait({timer})  # a write in flight ends first: never cut off half-way
         await self.flush()
 

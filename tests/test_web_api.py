@@ -37,6 +37,9 @@ class RecordingStats:
             raise RuntimeError("counter down")
         self.questions.append(question)
 
+    async def stop(self) -> None:
+        """Services.close stops the counters' timer."""
+
 
 async def _services(tmp_path: Path, **changes: Any) -> Services:
     settings = dataclasses.replace(Settings(db_path=tmp_path / "web.sqlite3"), **changes)
