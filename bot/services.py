@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from bot.areas import AreaDirectory
 from bot.config import Settings
+from bot.inbox import Inbox
 from bot.routing import Router, RouteResult, default_router
 from bot.stats import Stats
 from bot.storage import Database
@@ -16,13 +17,14 @@ from bot.storage import Database
 
 @dataclass
 class Services:
-    """What a door needs: settings, the router, the database and the counters."""
+    """What a door needs: settings, the router, the database, the counters and the inbox."""
 
     settings: Settings
     router: Router
     db: Database
     stats: Stats
     areas: AreaDirectory
+    inbox: Inbox  # updates a door received, kept until handled (bot/inbox.py)
     # Routing is CPU work (rules, n-grams, the sentence encoder): it runs on these threads, so
     # the event loop every chat shares keeps answering while a long message is routed.
     routing_pool: ThreadPoolExecutor = field(
@@ -37,9 +39,11 @@ class Services:
         return await loop.run_in_executor(self.routing_pool, self.router.route, text)
 
     async def close(self) -> None:
-        """Stop the counters' timer (writing the last counts), then the threads and the database."""
+        """Stop the counters' timer (writing the last counts), write the inbox's last marks,
+        then stop the threads and close the database."""
         self.routing_pool.shutdown(wait=False, cancel_futures=True)
         await self.stats.stop()
+        await self.inbox.flush()
         await self.db.close()
 
 
@@ -57,6 +61,7 @@ async def open_services(settings: Settings | None = None, router: Router | None 
             db=db,
             stats=Stats(db, settings),
             areas=AreaDirectory.load(db=settings.db_path),
+            inbox=Inbox(db),
         )
     except BaseException:
         await db.close()  # an open connection would keep the process alive

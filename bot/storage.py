@@ -85,6 +85,9 @@ class Database:
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA busy_timeout=5000")
+            # Deleted content (e.g. what a resident typed, in the inbox) is overwritten with
+            # zeros in the file, not left behind in free space.
+            await conn.execute("PRAGMA secure_delete=ON")
             db = cls(conn, path)
             await db.migrate()
         except BaseException as exc:

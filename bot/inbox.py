@@ -1,0 +1,169 @@
+"""The inbox of fetched updates: stored before they are confirmed, handled at least once, each once.
+
+A door stores every update it receives (its id and the update as JSON text) before it tells the
+sender it has it, so a crash cannot lose it; after a restart `pending()` gives back those never
+marked handled. `done(id)` marks one handled: its payload (what a person typed) is deleted in
+the next write, within milliseconds, batched with the others marked meanwhile, so marking never
+holds up an answer. Only the id stays, so a second delivery of the same update is recognised and
+not handled again: for a day (Telegram re-sends an unconfirmed update for at most 24 hours), and
+only the newest KEEP_IDS. An update still unhandled after a day (the process was down that long)
+is dropped unhandled, as Telegram itself would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+
+import aiosqlite
+
+from bot.storage import Database, StorageError
+
+log = logging.getLogger(__name__)
+
+KEEP_SECONDS = 24 * 3600
+KEEP_IDS = 100_000
+PRUNE_SECONDS = 60.0  # handled ids past their time are deleted at most this often
+RETRY_SECONDS = 1.0  # after a failed write of the marks
+
+Clock = Callable[[], float]  # seconds since 1970
+
+
+class Inbox:
+    """Updates by id: a pending one with its payload, a handled one as a bare id."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        keep_seconds: int = KEEP_SECONDS,
+        keep_ids: int = KEEP_IDS,
+        clock: Clock = time.time,
+        retry_seconds: float = RETRY_SECONDS,
+    ) -> None:
+        self.db = db
+        self.keep_seconds = keep_seconds
+        self.keep_ids = keep_ids
+        self.clock = clock
+        self.retry_seconds = retry_seconds
+        self._marks: set[int] = set()
+        self._marking: asyncio.Task[None] | None = None
+        self._flushing = False
+        self._pruned_at = 0.0
+
+    async def store(self, updates: Sequence[tuple[int, str]]) -> list[int]:
+        """Store the updates whose id is new, in one transaction; returns those ids, in order.
+
+        An id stored before (pending or handled) is a second delivery and is left out. Raises
+        StorageError when the database fails; then nothing is stored.
+        """
+        if not updates:
+            return []
+        ids = [update_id for update_id, _ in updates]
+        now = int(self.clock())
+        async with self.db.transaction() as conn:
+            marks = ", ".join("?" * len(ids))
+            sql = f"SELECT update_id FROM inbox WHERE update_id IN ({marks})"
+            async with conn.execute(sql, ids) as cursor:
+                known = {int(row[0]) for row in await cursor.fetchall()}
+            fresh = []
+            for update_id, payload in updates:
+                if update_id not in known:
+                    known.add(update_id)
+                    fresh.append((update_id, payload, now))
+            await conn.executemany(
+                "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)", fresh
+            )
+        return [update_id for update_id, _, _ in fresh]
+
+    async def pending(self) -> list[tuple[int, str]]:
+        """The updates stored but never handled (a crash came first), oldest first.
+
+        Those stored more than a day ago are dropped unhandled (their payload deleted).
+        """
+        cutoff = int(self.clock()) - self.keep_seconds
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE inbox SET payload = NULL WHERE payload IS NOT NULL AND received_at < ?",
+                (cutoff,),
+            )
+            dropped = cursor.rowcount
+            async with conn.execute(
+                "SELECT update_id, payload FROM inbox WHERE payload IS NOT NULL ORDER BY update_id"
+            ) as rows:
+                found = [(int(row[0]), str(row[1])) for row in await rows.fetchall()]
+        if dropped > 0:
+            log.warning("%d stored updates were more than a day old: dropped unhandled", dropped)
+        return found
+
+    def done(self, update_id: int) -> None:
+        """Mark an update handled: its payload is deleted in the next write, within milliseconds."""
+        self._marks.add(update_id)
+        if self._marking is None or self._marking.done():
+            loop = asyncio.get_running_loop()
+            self._marking = loop.create_task(self._write_marks(), name="inbox")
+
+    async def flush(self) -> None:
+        """Write the marks still waiting (at stop); if the database fails, say so and give up.
+
+        Updates whose mark was not written are handled once more after the next start.
+        """
+        self._flushing = True
+        try:
+            if self._marking is not None:
+                await self._marking
+            if self._marks:
+                await self._write_marks()
+        finally:
+            self._flushing = False
+        if self._marks:
+            log.warning(
+                "%d handled updates could not be marked; they are handled again at the next start",
+                len(self._marks),
+            )
+
+    async def _write_marks(self) -> None:
+        """Write every waiting mark, in batches; retry a failed write until flushing."""
+        while self._marks:
+            batch = sorted(self._marks)
+            try:
+                await self._mark(batch)
+            except (StorageError, ValueError) as exc:  # ValueError: the database is closed
+                log.warning("%d handled updates not marked yet: %s", len(batch), exc)
+                if self._flushing:
+                    return
+                await asyncio.sleep(self.retry_seconds)
+                continue
+            self._marks.difference_update(batch)
+
+    async def _mark(self, ids: list[int]) -> None:
+        now = self.clock()
+        prune = now - self._pruned_at >= PRUNE_SECONDS
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE inbox SET payload = NULL WHERE update_id = ?", [(i,) for i in ids]
+            )
+            if prune:
+                await self._prune(conn, int(now))
+        if prune:
+            self._pruned_at = now
+
+    async def _prune(self, conn: aiosqlite.Connection, now: int) -> None:
+        """Forget handled ids older than a day, and all but the newest keep_ids."""
+        await conn.execute(
+            "DELETE FROM inbox WHERE payload IS NULL AND received_at < ?",
+            (now - self.keep_seconds,),
+        )
+        async with conn.execute(
+            "SELECT update_id FROM inbox WHERE payload IS NULL "
+            "ORDER BY update_id DESC LIMIT 1 OFFSET ?",
+            (self.keep_ids,),
+        ) as cursor:
+            oldest_dropped = await cursor.fetchone()
+        if oldest_dropped is not None:
+            await conn.execute(
+                "DELETE FROM inbox WHERE payload IS NULL AND update_id <= ?",
+                (oldest_dropped[0],),
+            )

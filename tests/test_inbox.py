@@ -1,0 +1,108 @@
+"""The inbox of fetched updates (bot/inbox.py): deduplicated by id, payload gone once handled,
+handled ids kept a bounded time and number, an unhandled update dropped after a day."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.inbox import KEEP_SECONDS, PRUNE_SECONDS, Inbox
+from bot.storage import Database, StorageError
+
+DAY = KEEP_SECONDS
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    opened = await Database.open(tmp_path / "inbox.sqlite3")
+    yield opened
+    await opened.close()
+
+
+async def rows(db: Database) -> list[tuple[int, str | None]]:
+    found = await db.fetchall("SELECT update_id, payload FROM inbox ORDER BY update_id")
+    return [(int(r[0]), r[1]) for r in found]
+
+
+async def test_a_second_delivery_is_left_out(db: Database) -> None:
+    inbox = Inbox(db)
+    assert await inbox.store([(1, '{"a":1}'), (2, '{"b":2}')]) == [1, 2]
+    assert await inbox.store([(2, '{"b":2}'), (3, '{"c":3}'), (3, '{"c":3}')]) == [3]
+    inbox.done(1)
+    await inbox.flush()
+    assert await inbox.store([(1, '{"a":1}')]) == []  # handled: still recognised
+    assert await inbox.pending() == [(2, '{"b":2}'), (3, '{"c":3}')]
+
+
+async def test_handled_means_the_payload_is_gone(db: Database) -> None:
+    inbox = Inbox(db)
+    await inbox.store([(10, '{"text":"er is brand"}'), (11, '{"text":"help"}')])
+    inbox.done(10)
+    await inbox.flush()
+    assert await rows(db) == [(10, None), (11, '{"text":"help"}')]
+
+
+async def test_handled_ids_are_kept_a_day_and_at_most_keep_ids(db: Database) -> None:
+    clock = Clock()
+    inbox = Inbox(db, keep_ids=3, clock=clock)
+    await inbox.store([(i, "{}") for i in range(1, 6)])
+    for i in range(1, 6):
+        inbox.done(i)
+    await inbox.flush()
+    assert [i for i, _ in await rows(db)] == [3, 4, 5]  # the newest 3
+    await inbox.store([(6, "{}")])
+    clock.now += DAY + PRUNE_SECONDS
+    await inbox.store([(7, "{}")])
+    inbox.done(7)
+    await inbox.flush()
+    assert await rows(db) == [(6, "{}"), (7, None)]  # a pending one is never forgotten
+
+
+async def test_an_update_unhandled_for_a_day_is_dropped(db: Database) -> None:
+    clock = Clock()
+    inbox = Inbox(db, clock=clock)
+    await inbox.store([(1, '{"text":"oud"}')])
+    clock.now += DAY / 2
+    await inbox.store([(2, '{"text":"nieuw"}')])
+    clock.now += DAY / 2 + 1
+    assert await inbox.pending() == [(2, '{"text":"nieuw"}')]
+    assert await rows(db) == [(1, None), (2, '{"text":"nieuw"}')]
+
+
+async def test_a_failing_database_stores_nothing_and_marks_later(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = Inbox(db, retry_seconds=0.01)
+    await inbox.store([(1, "{}")])
+    real = db.transaction
+    failures = 2
+
+    def failing():  # type: ignore[no-untyped-def]
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise StorageError("the database is busy")
+        return real()
+
+    monkeypatch.setattr(db, "transaction", failing)
+    with pytest.raises(StorageError):
+        await inbox.store([(2, "{}")])
+    inbox.done(1)  # the first write fails; it is tried again
+    for _ in range(500):
+        if await rows(db) == [(1, None)]:
+            break
+        await asyncio.sleep(0.01)
+    assert await rows(db) == [(1, None)]
