@@ -26,6 +26,7 @@ from bot.telegram.aiohttprequest import AiohttpRequest
 from bot.telegram.commands import MENUS, RESIDENT_COMMANDS, Menus
 from bot.telegram.context import CHATS, MEMORY, SERVICES, Context
 from bot.telegram.guided import GROUP, GUIDED, Guided
+from bot.telegram.intake import InboxQueue
 from bot.telegram.memory import MessageMemory
 from bot.telegram.ordering import MAX_CONCURRENT, PerChatOrder
 from bot.telegram.outbox import Outbox
@@ -49,6 +50,7 @@ def build_application(
         raise ValueError("the Telegram bot needs TELEGRAM_BOT_TOKEN")
     quiet_loggers()
     memory = MessageMemory()
+    queue = InboxQueue(services.inbox)
     app = (
         ApplicationBuilder()
         .token(settings.telegram_token)
@@ -61,7 +63,8 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=Context))
-        .concurrent_updates(PerChatOrder(MAX_CONCURRENT))
+        .update_queue(queue)  # stores every update before it is confirmed to Telegram
+        .concurrent_updates(PerChatOrder(MAX_CONCURRENT, after=queue.handled))
         .request(AiohttpRequest(CONNECTIONS, timeout, timeout, timeout, timeout))
         .get_updates_request(AiohttpRequest(1, timeout, timeout, timeout, timeout))
         .build()

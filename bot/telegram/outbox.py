@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 BACKOFF: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)  # 15.7 s in all
 TIMEOUT_RETRIES = 3
+# The runner tries these again itself, for as long as Telegram cannot be reached, one log line
+# a try: retrying them here too would only add lines.
+RETRIED_BY_CALLER = frozenset({"getMe", "setWebhook", "deleteWebhook"})
 RETRY_AFTER_RETRIES = 3
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
@@ -68,7 +71,7 @@ class Outbox(AIORateLimiter):
                 raise
             except NetworkError as exc:  # includes TimedOut; BadRequest is not a network fault
                 retries = TIMEOUT_RETRIES if isinstance(exc, TimedOut) else len(self.backoff)
-                if attempt >= min(retries, len(self.backoff)):
+                if endpoint in RETRIED_BY_CALLER or attempt >= min(retries, len(self.backoff)):
                     raise
                 log.warning("%s failed (%s); retry %d", endpoint, type(exc).__name__, attempt + 1)
                 await asyncio.sleep(self.backoff[attempt])

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.config import Settings
+from bot.storage import StorageError
 from bot.web.errors import ApiError
 
 # Updates carry up to 4096 characters of text plus entities; escaped JSON can be several times that.
@@ -32,7 +33,10 @@ class Webhook:
         self.settings = settings
 
     async def receive(self, request: Request) -> Response:
-        """POST <webhook path>: one update from Telegram."""
+        """POST <webhook path>: one update from Telegram; 200 once it is stored in the inbox.
+
+        When it cannot be stored the answer is 503, so Telegram sends it again later.
+        """
         given = request.headers.get(self.runner.SECRET_HEADER)
         if not self.runner.secret_matches(self.settings, given):
             raise ApiError(403, "forbidden")
@@ -44,4 +48,6 @@ class Webhook:
             await self.runner.feed_webhook_update(self.telegram_app, data)
         except ValueError as exc:
             raise ApiError(422, "not_an_update") from exc
+        except StorageError as exc:  # logged where it happened (the bot's update queue)
+            raise ApiError(503, "server_error") from exc
         return Response(status_code=200)
