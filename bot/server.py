@@ -86,7 +86,8 @@ async def serve(
     stop: asyncio.Event | None = None,
     started: asyncio.Event | None = None,
 ) -> None:
-    """Run until STOP is set, SIGINT or SIGTERM; STARTED is set once both doors are up."""
+    """Run until STOP is set, SIGINT or SIGTERM; STARTED is set once the HTTP service is up
+    (the bot may still be waiting for Telegram then)."""
     stop = stop or asyncio.Event()
     services = await open_services(settings)
     try:
@@ -119,27 +120,35 @@ async def _run(
     if http.done():
         await http  # raises ServerError
         return
+    tasks = {http, asyncio.create_task(stop.wait(), name="stop")}
+    starting = None
     if bot is not None:
         from bot.telegram import runner
 
-        try:
-            await runner.start(bot, settings, serve_webhook=False)
-        except BaseException:
-            server.should_exit = True
-            await http
-            raise
+        # The bot starts beside the running HTTP service: while Telegram cannot be reached it
+        # keeps trying, and the page and the API answer all the while.
+        starting = asyncio.create_task(runner.start(bot, settings, serve_webhook=False))
+        tasks.add(starting)
     mode = "off" if bot is None else ("webhook" if settings.webhook_url else "polling")
     log.info("Meldwijzer on http://%s:%s (Telegram: %s)", settings.host, settings.port, mode)
     if started is not None:
         started.set()
-    waiter = asyncio.create_task(stop.wait(), name="stop")
     try:
-        await asyncio.wait({http, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        while True:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            if starting is None or done != {starting}:
+                break
+            starting.result()  # raises ConfigError when Telegram refused the token
+            tasks.discard(starting)
     finally:
-        waiter.cancel()
+        for task in tasks - {http}:
+            task.cancel()
         if bot is not None:
             from bot.telegram import runner
 
+            if starting is not None and not starting.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await starting
             await runner.stop(bot)
         server.should_exit = True
         await http

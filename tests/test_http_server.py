@@ -104,6 +104,8 @@ async def test_webhook_mode_takes_updates_on_the_service(
         webhook_secret="s3cret_token-1",
     )
     async with running(settings) as url, httpx.AsyncClient(base_url=url) as client:
+        # The bot starts beside the running service (it would wait for Telegram if need be).
+        await fake_api.wait_for(lambda: bool(fake_api.of("setWebhook")), timeout=15)
         registered = fake_api.of("setWebhook")
         assert registered and registered[-1].params["url"] == "https://bot.example.org/tg/hook"
         assert registered[-1].params["secret_token"] == "s3cret_token-1"
