@@ -3,7 +3,8 @@
 It speaks enough HTTP/1.1 (keep-alive, form, multipart and JSON bodies) for python-telegram-bot's
 httpx stack, records every method call, answers with valid Bot API JSON, checks what Telegram
 checks (4096 characters, well-formed HTML, 64-byte callback data, command names) and can be told
-to misbehave: a 500, a 429 with `parameters.retry_after`, a slow answer, a dropped connection.
+to misbehave: a 500, a 429 with `parameters.retry_after`, a slow answer, a dropped connection,
+or to hold a method's calls unanswered (`hold`) until `release`, as a stalled Telegram would.
 
 Run as a script it serves until killed and generates load for bench/telegram_bench.py.
 """
@@ -84,7 +85,7 @@ class Call:
 
     method: str
     params: dict[str, Any]
-    outcome: str  # ok | rejected | 500 | 429 | slow | dropped
+    outcome: str  # ok | rejected | 500 | 429 | slow | dropped | held | released | lost
     at: float
     result: Any = None
 
@@ -122,7 +123,9 @@ class FakeBotAPI:
     _new_update: asyncio.Event | None = None
     _server: asyncio.Server | None = None
     _writers: set[asyncio.StreamWriter] = field(default_factory=set)
+    _holds: dict[str, asyncio.Event] = field(default_factory=dict)
     port: int = 0
+    confirmed: int = 0  # the highest getUpdates offset asked for: every update below is read
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -166,6 +169,23 @@ class FakeBotAPI:
         if kind not in ("500", "429", "slow", "drop"):
             raise ValueError(f"unknown fault {kind}")
         self._faults.append(Fault(kind, method, times, retry_after, delay))
+
+    def hold(self, method: str) -> None:
+        """Keep every call of METHOD waiting, unanswered and not carried out, until `release`.
+
+        A held call whose client goes away (e.g. killed) is recorded as "lost": never carried out.
+        """
+        self._holds.setdefault(method, asyncio.Event())
+
+    def release(self, method: str) -> None:
+        """Carry out and answer the held calls of METHOD, and every later one at once."""
+        event = self._holds.pop(method, None)
+        if event is not None:
+            event.set()
+
+    def held(self, method: str) -> list[Call]:
+        """The calls of METHOD waiting now."""
+        return self.of(method, "held")
 
     def next_message_id(self, chat_id: int) -> int:
         """A fresh message id in CHAT_ID (shared by both directions, as in Telegram)."""
@@ -227,7 +247,7 @@ class FakeBotAPI:
                         name, value = line.split(":", 1)
                         headers[name.strip().lower()] = value.strip()
                 body = await _read_body(reader, headers)
-                keep = await self._handle(path, headers, body, writer)
+                keep = await self._handle(path, headers, body, reader, writer)
                 if not keep:
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -237,7 +257,12 @@ class FakeBotAPI:
             writer.close()
 
     async def _handle(
-        self, path: str, headers: dict[str, str], body: bytes, writer: asyncio.StreamWriter
+        self,
+        path: str,
+        headers: dict[str, str],
+        body: bytes,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
     ) -> bool:
         prefix = f"/bot{self.token}/"
         if not path.startswith(prefix):
@@ -251,6 +276,8 @@ class FakeBotAPI:
         call = Call(method, params, "ok", time.monotonic())
         if fault is not None:
             return await self._misbehave(fault, call, writer)
+        if method in self._holds and not await self._wait_held(call, reader):
+            return False
         try:
             result = await self._dispatch(method, params)
         except BotAPIError as exc:
@@ -309,6 +336,25 @@ class FakeBotAPI:
         with contextlib.suppress(Exception):
             await _respond(writer, 200, {"ok": True, "result": result})
         return False
+
+    async def _wait_held(self, call: Call, reader: asyncio.StreamReader) -> bool:
+        """Hold CALL until its method is released (True) or its client goes away (False).
+
+        The wait is recorded as a call of its own: "held", then "released" or "lost".
+        """
+        wait = Call(call.method, call.params, "held", call.at)
+        self._record(wait)
+        released = asyncio.ensure_future(self._holds[call.method].wait())
+        gone = asyncio.ensure_future(reader.read(1))  # b"" once the client closed
+        await asyncio.wait({released, gone}, return_when=asyncio.FIRST_COMPLETED)
+        if not released.done():
+            released.cancel()
+            wait.outcome = "lost"
+            return False
+        gone.cancel()
+        wait.outcome = "released"
+        call.at = time.monotonic()
+        return True
 
     def _take_fault(self, method: str) -> Fault | None:
         for fault in self._faults:
@@ -426,6 +472,7 @@ class FakeBotAPI:
         offset = int(p.get("offset") or 0)
         limit = int(p.get("limit") or 100)
         timeout = float(p.get("timeout") or 0)
+        self.confirmed = max(self.confirmed, offset)
         while self._updates and int(self._updates[0]["update_id"]) < offset:
             self._updates.popleft()
         if not self._updates and timeout > 0 and self._new_update is not None:
