@@ -30,7 +30,7 @@ import httpx
 import pytest
 from fakebotapi import FakeBotAPI, text_update
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.server import serve
 from bot.services import open_services
 from bot.telegram import runner
@@ -350,3 +350,19 @@ async def test_a_webhook_update_not_stored_is_not_confirmed(
     assert len(said) == 1
     assert [r for r in caplog.records if r.exc_info] == []  # no traceback
     assert RUBBISH not in caplog.text
+
+
+async def test_a_token_telegram_refuses_ends_the_run_clearly(
+    fake_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    """Not a network fault: `meldwijzer run` stops with the message (exit 2), token not shown."""
+    settings = Settings(
+        telegram_token="1:not-the-token",
+        telegram_api_url=fake_api.base_url,
+        db_path=tmp_path / "run.sqlite3",
+        host="127.0.0.1",
+        port=free_port(),
+    )
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN") as refused:
+        await asyncio.wait_for(serve(settings), WAIT)
+    assert "not-the-token" not in str(refused.value)
