@@ -347,7 +347,7 @@ class FakeBotAPI:
         released = asyncio.ensure_future(self._holds[call.method].wait())
         gone = asyncio.ensure_future(reader.read(1))  # b"" once the client closed
         await asyncio.wait({released, gone}, return_when=asyncio.FIRST_COMPLETED)
-        if not released.done():
+        if gone.done() or reader.at_eof():
             released.cancel()
             wait.outcome = "lost"
             return False

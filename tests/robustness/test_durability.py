@@ -175,6 +175,7 @@ async def test_kill_9_after_fetching_loses_and_doubles_no_update(
         )
     finally:
         await first.kill9()
+    await api.wait_for(lambda: not api.held("sendMessage"), timeout=WAIT)  # seen as lost
     api.release("sendMessage")
     assert answered(api, chats) == Counter()  # none answered before the kill
     assert stored_payloads(db) == len(chats)  # kept where the restart finds them
@@ -211,6 +212,7 @@ async def test_a_webhook_call_that_dies_half_way_is_answered_after_the_restart(
         await api.wait_for(lambda: bool(api.held("sendMessage")), timeout=WAIT)
     finally:
         await first.kill9()
+    await api.wait_for(lambda: not api.held("sendMessage"), timeout=WAIT)
     api.release("sendMessage")
     assert answered(api, [7201]) == Counter()
 
