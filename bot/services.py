@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from bot.areas import AreaDirectory
 from bot.config import Settings
 from bot.inbox import Inbox
 from bot.routing import Router, RouteResult, default_router
+from bot.routingpool import RoutingPool
 from bot.stats import Stats
 from bot.storage import Database
 
@@ -27,21 +25,16 @@ class Services:
     inbox: Inbox  # updates a door received, kept until handled (bot/inbox.py)
     # Routing is CPU work (rules, n-grams, the sentence encoder): it runs on these threads, so
     # the event loop every chat shares keeps answering while a long message is routed.
-    routing_pool: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(
-            max_workers=os.cpu_count() or 2, thread_name_prefix="route"
-        )
-    )
+    routing: RoutingPool = field(default_factory=RoutingPool)
 
-    async def route(self, text: str) -> RouteResult:
-        """Route TEXT off the event loop."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.routing_pool, self.router.route, text)
+    async def route(self, text: str, door: str = "") -> RouteResult:
+        """Route TEXT off the event loop; DOOR's long texts take turns with other doors'."""
+        return await self.routing.run(self.router.route, text, door)
 
     async def close(self) -> None:
         """Stop the counters' timer (writing the last counts), write the inbox's last marks,
         then stop the threads and close the database."""
-        self.routing_pool.shutdown(wait=False, cancel_futures=True)
+        self.routing.shutdown()
         await self.stats.stop()
         await self.inbox.flush()
         await self.db.close()

@@ -250,7 +250,7 @@ async def question(update: Update, context: Context) -> None:
     if await area.answer_if_area(update, context, text, lang, expected=area.awaiting(context)):
         return
     router = context.services.router
-    result = await context.services.route(text)
+    result = await context.services.route(text, door=DOOR)
     nothing = result.situation is None and not result.choices and not result.info
     if nothing and await area.answer_if_area(
         update, context, text, lang, expected=False, quiet=True

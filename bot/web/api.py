@@ -128,7 +128,8 @@ class Api:
             result = answer_option(router, ask.situation)
             lang = ask.lang or "nl"
         else:
-            result = await self.services.route(ask.text or "")
+            # The page and the API share one line on the routing threads, beside the bot's.
+            result = await self.services.route(ask.text or "", door="http")
             lang = ask.lang or normalise_language(result.language)
         card = build_card(result, router.meldkaart, lang)
         counted = None
