@@ -7,6 +7,7 @@ The features (spreekuren, stats) are listed here, in the order their handlers ar
 
 from __future__ import annotations
 
+import functools
 import logging
 import traceback
 from typing import Any
@@ -16,15 +17,16 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 
-from bot.chatsettings import ChatSettingsStore
+from bot.chatsettings import ChatSettings, ChatSettingsStore
 from bot.config import Settings
 from bot.guided import SqlConversationStore
 from bot.i18n import normalise_language, t
 from bot.services import Services
+from bot.storage import StorageError
 from bot.telegram import area, resident, spreekuren, stats
 from bot.telegram.aiohttprequest import AiohttpRequest
 from bot.telegram.commands import MENUS, RESIDENT_COMMANDS, Menus
-from bot.telegram.context import CHATS, MEMORY, SERVICES, Context
+from bot.telegram.context import CHATS, MEMORY, SERVICES, Context, language_of
 from bot.telegram.guided import GROUP, GUIDED, Guided
 from bot.telegram.intake import InboxQueue
 from bot.telegram.memory import MessageMemory
@@ -51,6 +53,7 @@ def build_application(
     quiet_loggers()
     memory = MessageMemory()
     queue = InboxQueue(services.inbox)
+    order = PerChatOrder(MAX_CONCURRENT, after=queue.handled)
     app = (
         ApplicationBuilder()
         .token(settings.telegram_token)
@@ -64,7 +67,7 @@ def build_application(
         )
         .context_types(ContextTypes(context=Context))
         .update_queue(queue)  # stores every update before it is confirmed to Telegram
-        .concurrent_updates(PerChatOrder(MAX_CONCURRENT, after=queue.handled))
+        .concurrent_updates(order)
         .request(AiohttpRequest(CONNECTIONS, timeout, timeout, timeout, timeout))
         .get_updates_request(AiohttpRequest(1, timeout, timeout, timeout, timeout))
         .build()
@@ -89,6 +92,7 @@ def build_application(
         + resident.fallbacks(services)
     )
     app.add_error_handler(on_error)
+    order.refused = functools.partial(slow_down, app)
     return app
 
 
@@ -127,3 +131,18 @@ async def on_error(update: object, context: Context) -> None:
         await context.bot.send_message(update.effective_chat.id, t("telegram.error", lang))
     except TelegramError as exc:
         log.warning("could not tell the chat about the failure: %s", type(exc).__name__)
+
+
+async def slow_down(app: Application[Any, Any, Any, Any, Any, Any], update: object) -> None:
+    """Ask a chat that writes faster than it is answered to slow down (once a burst)."""
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    chat_id = update.effective_chat.id
+    try:
+        settings = await app.bot_data[CHATS].get(chat_id)
+    except StorageError:
+        settings = ChatSettings(chat_id)
+    try:
+        await app.bot.send_message(chat_id, t("telegram.slow_down", language_of(update, settings)))
+    except TelegramError as exc:
+        log.warning("could not ask a chat to slow down: %s", type(exc).__name__)

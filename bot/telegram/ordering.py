@@ -1,36 +1,65 @@
-"""Updates of different chats run concurrently; updates of one chat run in the order they came.
+"""Chats take turns; the updates of one chat run in the order they came, a bounded few waiting.
 
 PTB runs updates one at a time by default (too slow for a busy bot) or all concurrently (a
 resident's "/taal en" could then be overtaken by their next question, and a guided conversation
-would see its steps out of order). This processor keeps each chat in order.
+would see its steps out of order). This processor keeps each chat in order and the chats fair:
+
+- an update first waits for the earlier updates of its own chat, and only then for one of the
+  MAX_CONCURRENT turns. Both waits are first come, first served (asyncio's Lock and Semaphore),
+  and each chat has at most one update waiting for a turn, so the chats are served round-robin:
+  300 messages from one chat wait behind each other, never in front of another chat's;
+- a chat has at most QUEUE_PER_CHAT updates waiting or running. Beyond that an update is refused
+  unhandled, and `refused(update)` is awaited for the first one of the burst (the bot asks the
+  person to slow down); the burst ends when the chat has nothing left waiting.
+
+PTB's own semaphore would be taken before the chat's lock (one chat's backlog then holds every
+turn), so it is made large enough never to be waited on; the turns are this processor's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-MAX_CONCURRENT = 64
+MAX_CONCURRENT = 64  # updates handled at once, over all chats
+QUEUE_PER_CHAT = 20  # a chat's updates waiting or running; a forwarded album is 10
+NEVER_WAITED = 2**30  # PTB's semaphore: the turns are taken here instead
 
 AfterUpdate = Callable[[object], Awaitable[None]]
 
 
+@dataclass
+class _Chat:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    queued: int = 0  # updates waiting or running
+    told: bool = False  # the person was asked to slow down in this burst
+
+
 class PerChatOrder(BaseUpdateProcessor):
-    """Concurrent across chats, sequential within one chat."""
+    """Concurrent and round-robin across chats, sequential and bounded within one chat."""
 
     def __init__(
-        self, max_concurrent_updates: int = MAX_CONCURRENT, *, after: AfterUpdate | None = None
+        self,
+        max_concurrent_updates: int = MAX_CONCURRENT,
+        *,
+        queue_per_chat: int = QUEUE_PER_CHAT,
+        after: AfterUpdate | None = None,
+        refused: AfterUpdate | None = None,
     ) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: dict[int, int] = {}
-        self.after = after  # awaited once an update is handled, even when its handler failed
+        super().__init__(NEVER_WAITED)
+        self.queue_per_chat = queue_per_chat
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._chats: dict[int, _Chat] = {}
+        self.after = after  # awaited once an update is handled (or refused), even when it failed
+        self.refused = refused  # awaited for the first update refused in a burst
 
     async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
-        """Run COROUTINE once every earlier update of the same chat is done, then `after`."""
+        """Run COROUTINE in its chat's order and its turn (or refuse it), then `after`."""
         try:
             await self._in_chat_order(update, coroutine)
         finally:
@@ -40,24 +69,37 @@ class PerChatOrder(BaseUpdateProcessor):
     async def _in_chat_order(self, update: object, coroutine: Awaitable[object]) -> None:
         key = _chat_key(update)
         if key is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
+        chat = self._chats.setdefault(key, _Chat())
+        if chat.queued >= self.queue_per_chat:
+            _close(coroutine)
+            if not chat.told:
+                chat.told = True
+                if self.refused is not None:
+                    await self.refused(update)
+            return
+        chat.queued += 1
         try:
-            async with lock:
+            async with chat.lock, self._slots:
                 await coroutine
         finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key]
-                del self._locks[key]
+            chat.queued -= 1
+            if not chat.queued:
+                del self._chats[key]
 
     async def initialize(self) -> None:
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
         """Nothing to tear down."""
+
+
+def _close(coroutine: Awaitable[object]) -> None:
+    """Drop a handler coroutine that will not run (without a 'never awaited' warning)."""
+    if inspect.iscoroutine(coroutine):
+        coroutine.close()
 
 
 def _chat_key(update: object) -> int | None:
