@@ -187,6 +187,10 @@ class FakeBotAPI:
         """The calls of METHOD waiting now."""
         return self.of(method, "held")
 
+    def heal(self) -> None:
+        """End every misbehaviour not yet used up (the end of an outage)."""
+        self._faults.clear()
+
     def next_message_id(self, chat_id: int) -> int:
         """A fresh message id in CHAT_ID (shared by both directions, as in Telegram)."""
         chat = self._chats[chat_id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from telegram.error import NetworkError
+from fakebotapi import visible_text
 
 RUBBISH = "er staan weer vuilniszakken naast de container"
 
@@ -37,15 +37,19 @@ async def test_a_failed_button_answer_is_retried(telegram) -> None:
     assert _outcomes(replies, "answerCallbackQuery") == ["500", "ok"]
 
 
-async def test_a_lasting_outage_is_logged_and_the_bot_carries_on(telegram, caplog) -> None:
-    telegram.app.bot.rate_limiter.backoff = (0.01,) * 6  # the real one waits 15.7 s
-    telegram.api.fail("500", "sendMessage", times=14)  # 7 tries of the answer, 7 of the excuse
+async def test_a_lasting_outage_keeps_the_answer_until_telegram_takes_it(telegram, caplog) -> None:
+    outbox = telegram.app.bot.rate_limiter
+    outbox.backoff = (0.01,) * 6  # the real one waits 15.7 s
+    outbox.probe = (0.01,)  # and tries a kept answer again after 1-5 s
+    telegram.api.fail("500", "sendMessage", times=10)  # 7 tries of the answer, 3 of delivery
     with caplog.at_level(logging.WARNING):
         replies = await telegram.send(RUBBISH)
-    assert "ok" not in _outcomes(replies)
-    assert [type(e) for e in telegram.errors] == [NetworkError]
+        assert "ok" not in _outcomes(replies)
+        await telegram.api.wait_for(lambda: bool(telegram.api.of("sendMessage")))
+    delivered = [visible_text(c.params["text"]) for c in telegram.api.of("sendMessage")]
+    assert len(delivered) == 1 and delivered[0].startswith("Meld dit bij")  # no excuse
+    assert telegram.errors == []
     assert RUBBISH not in caplog.text
-    telegram.errors.clear()
     after = await telegram.send(RUBBISH)
     assert after.first_line.startswith("Meld dit bij")
 

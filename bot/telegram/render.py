@@ -43,6 +43,7 @@ class Reply:
 
     texts: tuple[str, ...]
     keyboard: InlineKeyboardMarkup | None = None
+    urgent: bool = False  # an emergency answer: delivered first after a Telegram outage
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ def answer_reply(card: AnswerCard) -> Reply:
         paragraphs.append(f"<b>{esc(card.question)}</b>")
     if card.reminder:
         paragraphs.append(f"<i>{esc(card.reminder)}</i>")
-    return Reply(split_html("\n\n".join(paragraphs)), _answer_keyboard(card))
+    urgent = card.kind == "emergency"
+    return Reply(split_html("\n\n".join(paragraphs)), _answer_keyboard(card), urgent)
 
 
 def _block_html(card: AnswerCard, block: ChannelBlock, primary: bool) -> str:

@@ -40,6 +40,7 @@ from bot.storage import StorageError
 from bot.telegram import area
 from bot.telegram.commands import help_html
 from bot.telegram.context import Context, language_of
+from bot.telegram.outbox import Kept, urgent
 from bot.telegram.render import (
     FEEDBACK,
     LANGUAGE,
@@ -68,19 +69,24 @@ EDITED = filters.UpdateType.EDITED_MESSAGE
 
 
 async def send(update: Update, context: Context, reply: Reply) -> list[Message]:
-    """Send REPLY to the update's chat (in groups as a reply to the message that asked)."""
+    """Send REPLY to the update's chat (in groups as a reply to the message that asked); the
+    messages sent now (not those kept for later)."""
     chat = update.effective_chat
     if chat is None:
         return []
     quote = update.effective_message if chat.type != ChatType.PRIVATE else None
     sent: list[Message] = []
-    for index, text in enumerate(reply.texts):
-        last = index == len(reply.texts) - 1
-        markup = reply.keyboard if last else None
-        if quote is not None and index == 0:
-            sent.append(await quote.reply_text(text, reply_markup=markup, do_quote=True))
-        else:
-            sent.append(await context.bot.send_message(chat.id, text, reply_markup=markup))
+    with urgent(reply.urgent):
+        for index, text in enumerate(reply.texts):
+            last = index == len(reply.texts) - 1
+            markup = reply.keyboard if last else None
+            try:
+                if quote is not None and index == 0:
+                    sent.append(await quote.reply_text(text, reply_markup=markup, do_quote=True))
+                else:
+                    sent.append(await context.bot.send_message(chat.id, text, reply_markup=markup))
+            except Kept:
+                continue  # Telegram is away: the rest is kept behind it, delivered in order
     return sent
 
 

@@ -76,7 +76,7 @@ async def all_answered(api: FakeBotAPI, chats: range, timeout: float = 15.0) -> 
 
 def heal(api: FakeBotAPI) -> None:
     """End an outage: forget the faults not yet used."""
-    api._faults.clear()  # the fake server has no public call for this; tests only
+    api.heal()
 
 
 def copies(api: FakeBotAPI, chats: range) -> Counter[int]:
@@ -133,6 +133,50 @@ async def test_an_outage_of_some_seconds_loses_nothing(
         await all_answered(fake_api, chats)
         print(f"outage of 3 s: all answered {time.monotonic() - healed:.1f} s after it ended")
     assert copies(fake_api, chats) == Counter({c: 1 for c in chats})
+    assert app.bot_data["test_errors"] == []
+
+
+async def test_answers_lost_in_an_outage_follow_after_it_emergencies_first(
+    fake_api: FakeBotAPI, bot_settings: Settings, services: Services
+) -> None:
+    """sendMessage fails for longer than the retries last: no excuse is sent; once Telegram
+    takes messages again the real answers follow, the 112 card first, each chat's in order."""
+    rubbish, fire = 5301, 5302
+    tile = "losse stoeptegel voor mijn deur"
+    async with polling(bot_settings, services) as app:
+        outbox = app.bot.rate_limiter
+        outbox.backoff = (0.01,) * 6  # the real retries last 15.7 s
+        outbox.probe = (0.05,)  # and a kept answer is tried again after 1-5 s
+        kept = outbox.kept
+        fake_api.fail("500", "sendMessage", times=1_000_000)
+        fake_api.push_update(text_update(fake_api, rubbish, RUBBISH))
+        await fake_api.wait_for(lambda: len(kept) == 1)
+        fake_api.push_update(text_update(fake_api, fire, FIRE))
+        await fake_api.wait_for(lambda: len(kept) == 2)
+        fake_api.push_update(text_update(fake_api, rubbish, tile))  # kept behind its first
+        await fake_api.wait_for(lambda: len(kept) == 3)
+        seen = len(fake_api.calls)  # the emergency is what is tried now
+        await fake_api.wait_for(
+            lambda: any(c.params.get("chat_id") == fire for c in fake_api.calls[seen:])
+        )
+        heal(fake_api)
+        await fake_api.wait_for(lambda: len(kept) == 0)
+        delivered = [
+            (c.params["chat_id"], visible_text(c.params["text"]))
+            for c in fake_api.calls
+            if c.method == "sendMessage" and c.outcome == "ok"
+        ]
+        # What the answers are when all is well, for the same messages.
+        for chat, text in ((5401, RUBBISH), (5402, tile), (5403, FIRE)):
+            fake_api.push_update(text_update(fake_api, chat, text))
+        await all_answered(fake_api, range(5401, 5404))
+    assert delivered[0][0] == fire and "112" in delivered[0][1].split("\n", 1)[0]
+    assert [text for chat, text in delivered if chat == fire] == answers(fake_api, 5403)
+    assert [text for chat, text in delivered if chat == rubbish] == answers(
+        fake_api, 5401
+    ) + answers(fake_api, 5402)  # in order, none lost, none twice
+    tried = [visible_text(c.params["text"]) for c in fake_api.of("sendMessage", None)]
+    assert not any(text.startswith("Sorry, bij mij ging iets mis") for text in tried)
     assert app.bot_data["test_errors"] == []
 
 
