@@ -159,18 +159,17 @@ class Outbox(AIORateLimiter):
             self._got_through.clear()
             try:
                 await message.send()
-            except (NetworkError, RetryAfter) as exc:
+            except TelegramError as exc:
                 message.misses += self._got_through.is_set()  # other answers got through
-                if message.misses >= MISSES:
+                if _refused_for_good(exc) or message.misses >= MISSES:
                     log.warning("a kept message was given up: %s", type(exc).__name__)
                     self.kept.remove(message)
+                    continue
                 with contextlib.suppress(TimeoutError):
                     pause = self.probe[min(pauses, len(self.probe) - 1)]
                     await asyncio.wait_for(self._got_through.wait(), pause)
                 pauses += 1
                 continue
-            except TelegramError as exc:  # refused for good (blocked, chat gone)
-                log.warning("a kept message was refused: %s", type(exc).__name__)
             self.kept.remove(message)
             pauses = 0
 
@@ -189,6 +188,11 @@ class Outbox(AIORateLimiter):
         for message in messages:
             if isinstance(message, dict) and "message_id" in message and "chat" in message:
                 self.memory.remember(int(message["chat"]["id"]), int(message["message_id"]))
+
+
+def _refused_for_good(exc: TelegramError) -> bool:
+    """A bad request, a blocked bot, a chat gone: trying again cannot help."""
+    return isinstance(exc, BadRequest) or not isinstance(exc, NetworkError | RetryAfter)
 
 
 def _chat_id(data: dict[str, Any]) -> int | None:
