@@ -1,4 +1,5 @@
-"""One chat's flood never holds up another chat: the order property of PerChatOrder.
+"""One chat's flood never holds up another chat: the order property of PerChatOrder, and the
+emergency card past the flood limit's queue.
 
 The bot long-polls the fake Bot API as in production. One chat sends far more messages than
 there are turns; its first one is held (an event, not a sleep) while it is routed. Another
@@ -31,9 +32,11 @@ FIRE = "er is brand in mijn keuken, help"
 
 
 @asynccontextmanager
-async def polling(settings: Settings, services: Services) -> AsyncIterator[Any]:
+async def polling(
+    settings: Settings, services: Services, flood_rate: float = 30.0
+) -> AsyncIterator[Any]:
     """The bot long-polling the fake server, as `meldwijzer run` runs it."""
-    app = build_application(settings, services, timeout=1.0)
+    app = build_application(settings, services, timeout=1.0, flood_rate=flood_rate)
     await runner.start(app, settings)
     try:
         yield app
@@ -98,3 +101,20 @@ async def test_a_flooding_chat_waits_behind_itself_not_in_front_of_others(
     assert routed == [FIRE, *accepted]  # the flooder's accepted messages, in its own order
     assert texts_to(fake_api, FLOODER).count(slow_down) == 1  # once for the whole burst
     assert after == Counter(ids)  # every update once, the refused ones too
+
+
+async def test_the_emergency_card_does_not_queue_behind_the_flood_limit(
+    fake_api: FakeBotAPI, bot_settings: Settings, services: Services
+) -> None:
+    """With one message a second allowed, four answers wait in the limiter; 112 goes past."""
+    async with polling(bot_settings, services, flood_rate=1.0):
+        for chat in range(6101, 6105):
+            fake_api.push_update(text_update(fake_api, chat, "hondenpoep op de stoep"))
+        fake_api.push_update(text_update(fake_api, OTHER, FIRE))
+        await fake_api.wait_for(lambda: len(fake_api.of("sendMessage")) == 5, timeout=20)
+    first_lines = [
+        visible_text(c.params["text"]).split("\n", 1)[0] for c in fake_api.of("sendMessage")
+    ]
+    at = next(i for i, c in enumerate(fake_api.of("sendMessage")) if c.params["chat_id"] == OTHER)
+    assert "112" in first_lines[at]
+    assert at <= 2  # one or two answers the limiter let through at once, not all four

@@ -10,6 +10,9 @@ A message that still cannot be sent is kept (bot.telegram.kept: bounded, in memo
 caller gets `Kept`. One task then tries the next kept message now and then, emergency answers
 first, each chat's in order, sooner when another call gets through. While a chat has messages
 kept, its new ones are kept behind them at once, so nothing arrives out of order.
+
+Messages sent inside `urgent()` (the emergency card) skip the flood limit's queue: 20 busy
+chats can fill it for seconds, and 112 must not wait behind a litter report.
 """
 
 from __future__ import annotations
@@ -96,18 +99,19 @@ class Outbox(AIORateLimiter):
     ) -> JSON:
         """Send one call within the limits, retrying network failures; an answer that still
         fails is kept (`Kept` is raised); note sent messages."""
+        urgent = _urgent.get()
         once = functools.partial(
-            self._send_once, callback, args, kwargs, endpoint, data, rate_limit_args
+            self._send_once, callback, args, kwargs, endpoint, data, rate_limit_args, urgent
         )
         chat_id = _chat_id(data) if endpoint in KEPT_METHODS else None
-        if chat_id is not None and self.kept.holds(chat_id) and self._keep(chat_id, once):
+        if chat_id is not None and self.kept.holds(chat_id) and self._keep(chat_id, urgent, once):
             raise Kept("kept behind the chat's earlier messages")
         try:
             result = await self._with_retries(once, endpoint)
         except BadRequest:
             raise
         except NetworkError as exc:
-            if chat_id is None or not self._keep(chat_id, once):
+            if chat_id is None or not self._keep(chat_id, urgent, once):
                 raise
             raise Kept(f"kept for delivery after {type(exc).__name__}") from exc
         if chat_id is not None:
@@ -137,16 +141,20 @@ class Outbox(AIORateLimiter):
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: int | None,
+        urgent: bool,
     ) -> JSON:
+        # An emergency answer does not queue behind the flood limit's backlog: to the limiter
+        # it has no chat (it reads the chat from DATA only). A 429 is still waited out.
+        limited_as = {} if urgent else data
         result = await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
+            callback, args, kwargs, endpoint, limited_as, rate_limit_args
         )
         self._remember(result)
         return result
 
-    def _keep(self, chat_id: int, once: Callable[[], Awaitable[JSON]]) -> bool:
+    def _keep(self, chat_id: int, urgent: bool, once: Callable[[], Awaitable[JSON]]) -> bool:
         """Keep the call for later delivery; False when it cannot be kept."""
-        if not self.kept.keep(KeptMessage(chat_id, _urgent.get(), once)):
+        if not self.kept.keep(KeptMessage(chat_id, urgent, once)):
             return False
         if self._delivering is None or self._delivering.done():
             self._delivering = asyncio.create_task(self._deliver_kept(), name="deliver kept")
