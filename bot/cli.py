@@ -10,18 +10,24 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot import __version__
 from bot.yamlfile import DataError
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from datetime import date
+
     from bot.meldkaart import Meldkaart
     from bot.routing import Router
+    from bot.stats import Stats
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 LEARNED_HELP = "the learned layer: on (default), off (rules alone) or a model folder"
+
+T = TypeVar("T")
 
 
 class UsageError(Exception):
@@ -333,19 +339,75 @@ def cmd_spreekuren(args: argparse.Namespace) -> int:
 # -- stats and report (issue 6) ---------------------------------------------------------------
 
 
+def _day(text: str, option: str) -> date:
+    """A day as YYYY-MM-DD; UsageError naming OPTION otherwise."""
+    import re
+    from datetime import date
+
+    text = text.strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise UsageError(f"{option} '{text}': give a day as YYYY-MM-DD, e.g. 2026-01-31")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"{option} '{text}': {exc}") from exc
+
+
+def _area_option(area: str | None) -> str | None:
+    """--area: an area id of knowledge/areas.yaml, 'unknown', or None for every area."""
+    from bot.stats import UNKNOWN
+    from bot.statsreport import area_names
+
+    if area is None:
+        return None
+    known = [*area_names(), UNKNOWN]
+    if area not in known:
+        raise UsageError(f"--area '{area}': choose one of {', '.join(known)}")
+    return area
+
+
+def _with_stats(work: Callable[[Stats], Awaitable[T]]) -> T:
+    """Open the counters in MELDWIJZER_DB (which must exist), run WORK, close.
+
+    UsageError for a setting, a database or a WORK that refuses (ValueError).
+    """
+    import asyncio
+
+    from bot.config import ConfigError, Settings
+    from bot.stats import Stats
+    from bot.storage import Database, StorageError
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    if settings.stats_min_cell < 1:
+        raise UsageError("MELDWIJZER_STATS_MIN_CELL must be 1 or more")
+    if not settings.db_path.is_file():
+        raise UsageError(f"no database at {settings.db_path} (set MELDWIJZER_DB)")
+
+    async def run() -> T:
+        db = await Database.open(settings.db_path)
+        try:
+            return await work(Stats(db, settings))
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(run())
+    except (StorageError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     """Print anonymised counts, every figure through the small-cell suppression."""
     from bot import statsreport as report
-    from bot.stats import Count, Stats, parse_fields
+    from bot.stats import Count, parse_fields
 
-    try:
-        first = report.parse_day(args.date_from, "--from")
-        last = report.parse_day(args.date_to, "--to")
-        if first > last:
-            raise ValueError(f"--from {first} is after --to {last}")
-        area = report.check_area(args.area)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    first, last = _day(args.date_from, "--from"), _day(args.date_to, "--to")
+    if first > last:
+        raise UsageError(f"--from {first} is after --to {last}")
+    area = _area_option(args.area)
     try:
         by = parse_fields(args.by)
     except ValueError as exc:
@@ -356,10 +418,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         counts = await stats.counts(first, last, by, area=area, kinds=kinds)
         return counts, await stats.cut_months(first, last), stats.settings.stats_min_cell
 
-    try:
-        counts, cut, k = report.run_with_stats(query)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    counts, cut, k = _with_stats(query)
     for month in cut:
         print(
             f"meldwijzer: {month} is kept only as a whole month and lies partly outside "
@@ -384,17 +443,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the overview per area (hot-items, hotspots, hot-times) for a period."""
+    from datetime import datetime
+
     from bot import statsreport as report
-    from bot.stats import Period, Stats
+    from bot.stats import TZ, Period
 
     try:
         period = Period.parse(args.period)
     except ValueError as exc:
         raise UsageError(f"--period: {exc}") from exc
-    try:
-        area = report.check_area(args.area)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    area = _area_option(args.area)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a folder")
@@ -403,11 +461,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         areas = [area] if area else await report.areas_with_data(stats, period)
         return [await report.build_overview(stats, period, a, args.lang) for a in areas]
 
+    overviews = _with_stats(build)
     try:
-        overviews = report.run_with_stats(build)
-        written = report.write_report(overviews, out, args.lang, report.today())
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+        written = report.write_report(overviews, out, args.lang, datetime.now(TZ).date())
     except OSError as exc:
         raise UsageError(f"--out {out}: {exc.strerror or exc}") from exc
     for path in written:
@@ -417,8 +473,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_retention(args: argparse.Namespace) -> int:
     """Roll day counters older than N months up to one counter per month, atomically."""
-    from bot import statsreport as report
-    from bot.stats import RollUp, Stats
+    from bot.stats import RollUp
 
     async def roll(stats: Stats) -> tuple[RollUp, Path]:
         months = stats.settings.stats_retention_months if args.months is None else args.months
@@ -426,10 +481,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
             raise ValueError("--months: keep at least 1 month of day counts")
         return await stats.roll_up(months), stats.settings.db_path
 
-    try:
-        done, db_path = report.run_with_stats(roll)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    done, db_path = _with_stats(roll)
     print(
         f"rolled {done.day_rows} day counters before {done.cutoff} up into whole months "
         f"({done.month_rows} month counters before that date) in {db_path}"

@@ -10,26 +10,21 @@ than the bands.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import html
 import io
 import json
-import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
 
 from babel.dates import format_date, get_day_names
 
-from bot.config import ConfigError, Settings
 from bot.i18n import t
 from bot.meldkaart import Meldkaart
 from bot.stats import (
-    TZ,
     UNKNOWN,
     Count,
     Figure,
@@ -39,7 +34,6 @@ from bot.stats import (
     suppress,
     suppress_counts,
 )
-from bot.storage import Database, StorageError
 
 TOP_SITUATIONS = 10
 TOP_HOTSPOTS = 10
@@ -48,9 +42,6 @@ HOURS_OF_WEEK = 168
 _LOCALES = {"nl": "nl_NL", "en": "en_GB"}
 _BAND_COLOURS = ("#fee8c8", "#fdbb84", "#fc8d59", "#e34a33", "#b30000", "#7f0000")
 _HIDDEN_COLOUR = "#e6e6e6"
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -597,56 +588,3 @@ def render_table(by: Sequence[str], rows: Sequence[dict[str, object]], total: Fi
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(head), rule, *(line(r) for r in body), rule, line(foot)]) + "\n"
-
-
-# -- the command line's plumbing (bot/cli.py stays a thin door) --------------------------------
-
-
-def parse_day(text: str, option: str) -> date:
-    """A day as YYYY-MM-DD; ValueError naming OPTION otherwise."""
-    text = text.strip()
-    if not _DAY.match(text):
-        raise ValueError(f"{option} '{text}': give a day as YYYY-MM-DD, e.g. 2026-01-31")
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError(f"{option} '{text}': {exc}") from exc
-
-
-def check_area(area: str | None) -> str | None:
-    """An area id of knowledge/areas.yaml, 'unknown', or None for every area."""
-    if area is None:
-        return None
-    known = [*area_names(), UNKNOWN]
-    if area not in known:
-        raise ValueError(f"--area '{area}': choose one of {', '.join(known)}")
-    return area
-
-
-def today() -> date:
-    """Today in Europe/Amsterdam."""
-    return datetime.now(TZ).date()
-
-
-def run_with_stats(work: Callable[[Stats], Awaitable[T]]) -> T:
-    """Open the counters in MELDWIJZER_DB (which must exist), run WORK, close; ValueError if not."""
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        raise ValueError(str(exc)) from exc
-    if settings.stats_min_cell < 1:
-        raise ValueError("MELDWIJZER_STATS_MIN_CELL must be 1 or more")
-    if not settings.db_path.is_file():
-        raise ValueError(f"no database at {settings.db_path} (set MELDWIJZER_DB)")
-
-    async def run() -> T:
-        db = await Database.open(settings.db_path)
-        try:
-            return await work(Stats(db, settings))
-        finally:
-            await db.close()
-
-    try:
-        return asyncio.run(run())
-    except StorageError as exc:
-        raise ValueError(str(exc)) from exc
