@@ -7,6 +7,7 @@ The features (spreekuren, stats) are listed here, in the order their handlers ar
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import traceback
@@ -31,7 +32,7 @@ from bot.telegram.guided import GROUP, GUIDED, Guided
 from bot.telegram.intake import InboxQueue
 from bot.telegram.memory import MessageMemory
 from bot.telegram.ordering import MAX_CONCURRENT, PerChatOrder
-from bot.telegram.outbox import Kept, Outbox
+from bot.telegram.outbox import Kept, Outbox, answering
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +54,15 @@ def build_application(
     quiet_loggers()
     memory = MessageMemory()
     queue = InboxQueue(services.inbox)
-    order = PerChatOrder(MAX_CONCURRENT, after=queue.handled)
+    order = PerChatOrder(MAX_CONCURRENT, after=queue.handled, within=_answering)
+    outbox = Outbox(memory, overall_max_rate=flood_rate)
+    # An update whose answer Telegram did not take yet stays in the inbox until it is delivered.
+    queue.answer_kept, outbox.settled = outbox.kept.answer_kept, queue.settled
     app = (
         ApplicationBuilder()
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_url)
-        .rate_limiter(Outbox(memory, overall_max_rate=flood_rate))
+        .rate_limiter(outbox)
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -94,6 +98,11 @@ def build_application(
     app.add_error_handler(on_error)
     order.refused = functools.partial(slow_down, app)
     return app
+
+
+def _answering(update: object) -> contextlib.AbstractContextManager[None]:
+    """Messages sent while UPDATE is handled answer it (see `Outbox.settled`)."""
+    return answering(update.update_id if isinstance(update, Update) else None)
 
 
 def quiet_loggers() -> None:

@@ -5,7 +5,9 @@ route) puts it into `Application.update_queue`; this queue stores it in the inbo
 before `put` returns, so the caller confirms it to Telegram (the next getUpdates offset, or the
 webhook's 200) only once it survives a crash. An update stored before is a second delivery and
 is not queued again. `resume` queues what a crash left unhandled; `handled` (PerChatOrder's
-`after` hook) marks an update done, which deletes its payload.
+`after` hook) marks an update done, which deletes its payload; while an answer to it waits in the
+outbox (Telegram was down, bot.telegram.kept) it stays open until `settled`, so a crash before
+that answer is delivered answers the update again after the restart.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from telegram import Bot, Update
 
@@ -32,6 +34,8 @@ class InboxQueue(asyncio.Queue[object]):
         self._lock = asyncio.Lock()  # store and resume one at a time: no update queued twice
         self._live: set[int] = set()  # queued or being handled by this process
         self._resumed = False
+        self.answer_kept: Callable[[int], bool] = lambda update_id: False
+        self._open: set[int] = set()  # handled, but an answer is still kept
 
     async def put(self, item: object) -> None:
         """Store an update, then queue it unless seen before; anything else (PTB's stop) as is.
@@ -83,9 +87,19 @@ class InboxQueue(asyncio.Queue[object]):
 
     async def handled(self, update: object) -> None:
         """Mark UPDATE done (PerChatOrder's `after`): its payload is deleted, its id kept."""
-        if isinstance(update, Update):
-            self._live.discard(update.update_id)
+        if not isinstance(update, Update):
+            return
+        self._live.discard(update.update_id)
+        if self.answer_kept(update.update_id):
+            self._open.add(update.update_id)
+        else:
             self.inbox.done(update.update_id)
+
+    def settled(self, update_id: int) -> None:
+        """No answer to UPDATE_ID is kept any more: done, if it was handled (Outbox's hook)."""
+        if update_id in self._open:
+            self._open.discard(update_id)
+            self.inbox.done(update_id)
 
 
 def _payload(update: Update) -> str:

@@ -2,7 +2,8 @@
 
 Each chat's messages stay in the order they were sent; a chat with an emergency answer among
 them is delivered first. Only the bot's own messages are kept (never what a resident typed), in
-memory only, so they are gone when the process stops.
+memory only, so they are gone when the process stops; the update they answer then stays
+unhandled in the inbox (bot.telegram.intake), and the next start answers it again.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class KeptMessage:
     chat_id: int
     urgent: bool  # an emergency answer: delivered first
     send: Callable[[], Awaitable[Any]]
+    update_id: int | None = None  # the update it answers, if known
     misses: int = 0  # deliveries that failed while other calls got through
 
 
@@ -42,6 +44,10 @@ class KeptMessages:
     def holds(self, chat_id: int) -> bool:
         """True while CHAT_ID has messages waiting (its new ones must wait behind them)."""
         return chat_id in self._chats
+
+    def answer_kept(self, update_id: int) -> bool:
+        """True while an answer to UPDATE_ID is kept (the update is not done yet)."""
+        return any(m.update_id == update_id for ms in self._chats.values() for m in ms)
 
     def keep(self, message: KeptMessage) -> bool:
         """Keep MESSAGE behind its chat's; False when full (an emergency makes room)."""

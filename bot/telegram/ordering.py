@@ -19,8 +19,10 @@ turn), so it is made large enough never to be waited on; the turns are this proc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from telegram import Update
@@ -31,6 +33,7 @@ QUEUE_PER_CHAT = 20  # a chat's updates waiting or running; a forwarded album is
 NEVER_WAITED = 2**30  # PTB's semaphore: the turns are taken here instead
 
 AfterUpdate = Callable[[object], Awaitable[None]]
+Within = Callable[[object], AbstractContextManager[None]]
 
 
 @dataclass
@@ -50,18 +53,21 @@ class PerChatOrder(BaseUpdateProcessor):
         queue_per_chat: int = QUEUE_PER_CHAT,
         after: AfterUpdate | None = None,
         refused: AfterUpdate | None = None,
+        within: Within | None = None,
     ) -> None:
         super().__init__(NEVER_WAITED)
         self.queue_per_chat = queue_per_chat
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._chats: dict[int, _Chat] = {}
         self.after = after  # awaited once an update is handled (or refused), even when it failed
+        self.within = within  # entered around an update's handling (e.g. whose answers these are)
         self.refused = refused  # awaited for the first update refused in a burst
 
     async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
         """Run COROUTINE in its chat's order and its turn (or refuse it), then `after`."""
         try:
-            await self._in_chat_order(update, coroutine)
+            with self.within(update) if self.within else contextlib.nullcontext():
+                await self._in_chat_order(update, coroutine)
         finally:
             if self.after is not None:
                 await self.after(update)

@@ -46,6 +46,7 @@ KEPT_METHODS = frozenset({"sendMessage"})  # answers; an edit or a button's toas
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
 _urgent: ContextVar[bool] = ContextVar("urgent", default=False)
+_answering: ContextVar[int | None] = ContextVar("answering", default=None)
 
 
 class Kept(NetworkError):
@@ -60,6 +61,16 @@ def urgent(flag: bool = True) -> Iterator[None]:
         yield
     finally:
         _urgent.reset(token)
+
+
+@contextlib.contextmanager
+def answering(update_id: int | None) -> Iterator[None]:
+    """Messages sent inside answer UPDATE_ID: a kept one holds the update open (`settled`)."""
+    token = _answering.set(update_id)
+    try:
+        yield
+    finally:
+        _answering.reset(token)
 
 
 class Outbox(AIORateLimiter):
@@ -87,6 +98,8 @@ class Outbox(AIORateLimiter):
         self.kept = kept if kept is not None else KeptMessages()
         self._got_through = asyncio.Event()  # a call succeeded since the last kept one's try
         self._delivering: asyncio.Task[None] | None = None
+        # Called with an update id once no answer to it is kept any more (delivered or given up).
+        self.settled: Callable[[int], None] = lambda update_id: None
 
     async def process_request(
         self,
@@ -154,7 +167,7 @@ class Outbox(AIORateLimiter):
 
     def _keep(self, chat_id: int, urgent: bool, once: Callable[[], Awaitable[JSON]]) -> bool:
         """Keep the call for later delivery; False when it cannot be kept."""
-        if not self.kept.keep(KeptMessage(chat_id, urgent, once)):
+        if not self.kept.keep(KeptMessage(chat_id, urgent, once, _answering.get())):
             return False
         if self._delivering is None or self._delivering.done():
             self._delivering = asyncio.create_task(self._deliver_kept(), name="deliver kept")
@@ -171,15 +184,20 @@ class Outbox(AIORateLimiter):
                 message.misses += self._got_through.is_set()  # other answers got through
                 if _refused_for_good(exc) or message.misses >= MISSES:
                     log.warning("a kept message was given up: %s", type(exc).__name__)
-                    self.kept.remove(message)
+                    self._forget(message)
                     continue
                 with contextlib.suppress(TimeoutError):
                     pause = self.probe[min(pauses, len(self.probe) - 1)]
                     await asyncio.wait_for(self._got_through.wait(), pause)
                 pauses += 1
                 continue
-            self.kept.remove(message)
+            self._forget(message)
             pauses = 0
+
+    def _forget(self, message: KeptMessage) -> None:
+        self.kept.remove(message)
+        if message.update_id is not None and not self.kept.answer_kept(message.update_id):
+            self.settled(message.update_id)
 
     async def shutdown(self) -> None:
         """Stop delivering; say how many kept messages are lost with the stop."""
@@ -188,7 +206,10 @@ class Outbox(AIORateLimiter):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-            log.warning("%d kept messages are lost with the stop", len(self.kept))
+            log.warning(
+                "%d kept messages are lost with the stop; the next start answers their updates",
+                len(self.kept),
+            )
         await super().shutdown()
 
     def _remember(self, result: JSON) -> None:

@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.services import Services, open_services
 from bot.telegram import runner
 from bot.telegram.app import build_application
+from bot.telegram.kept import KeptMessage, KeptMessages
 from bot.telegram.spreekuren import CLOCK
 
 RUBBISH = "er staan weer vuilniszakken naast de container"
@@ -365,3 +366,40 @@ async def test_a_restart_whose_last_confirmation_fails(
     assert [c.outcome for c in api.calls if c.method == "getUpdates"].count("500") == 1
     # The long poll after each batch already marked it read, so nothing comes twice.
     assert copies(api, chats) == Counter({c: 1 for c in chats})
+
+
+async def test_an_answer_kept_at_a_stop_is_given_at_the_next_start(
+    fake_api: FakeBotAPI, bot_settings: Settings, services: Services
+) -> None:
+    """The outbox's kept answers live in memory; the update they answer stays in the inbox
+    until one is delivered, so a stop (or a crash) in an outage loses no answer."""
+    fire = 5501
+    async with polling(bot_settings, services) as app:
+        outbox = app.bot.rate_limiter
+        outbox.backoff, outbox.probe = (0.01,) * 6, (60.0,)  # kept, and not tried again here
+        fake_api.fail("500", "sendMessage", times=1_000_000)
+        update_id = fake_api.push_update(text_update(fake_api, fire, FIRE))
+        await fake_api.wait_for(lambda: len(outbox.kept) == 1)
+    assert answers(fake_api, fire) == []
+    assert [stored for stored, _ in await services.inbox.pending()] == [update_id]
+    heal(fake_api)
+    async with polling(bot_settings, services):
+        await all_answered(fake_api, range(fire, fire + 1))
+    first = answers(fake_api, fire)
+    assert "112" in first[0].split("\n", 1)[0]
+    assert await services.inbox.pending() == []
+
+
+def test_a_kept_answer_holds_its_update_until_delivered_or_given_up() -> None:
+    kept = KeptMessages()
+    one, two = KeptMessage(1, False, _nothing, update_id=7), KeptMessage(1, False, _nothing, 7)
+    kept.keep(one)
+    kept.keep(two)
+    kept.remove(one)
+    assert kept.answer_kept(7) and not kept.answer_kept(8)
+    kept.remove(two)
+    assert not kept.answer_kept(7)
+
+
+async def _nothing() -> None:
+    return None
