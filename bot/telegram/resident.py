@@ -101,7 +101,8 @@ def count(
     """Count one answered question (never its words), beside the conversation.
 
     The write runs as its own task: the chat's next message need not wait for the database,
-    and a counting failure never costs an answer. PTB awaits such tasks when it stops.
+    and a counting failure never costs an answer. `runner.stop` awaits them (`counted`), also
+    those started while PTB was already stopping, which PTB's own `create_task` would not await.
     """
     question = Question(
         situation=result.situation,
@@ -112,7 +113,7 @@ def count(
         area=area_id,
         pc4=pc4,
     )
-    task = context.application.create_task(_record(context, question), name="count")
+    task = asyncio.get_running_loop().create_task(_record(context, question), name="count")
     tasks: set[asyncio.Task[None]] = context.bot_data.setdefault(COUNTING, set())
     tasks.add(task)
     task.add_done_callback(tasks.discard)

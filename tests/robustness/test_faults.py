@@ -403,3 +403,31 @@ def test_a_kept_answer_holds_its_update_until_delivered_or_given_up() -> None:
 
 async def _nothing() -> None:
     return None
+
+
+async def test_a_count_started_while_the_bot_stops_is_written(
+    fake_api: FakeBotAPI, bot_settings: Settings, services: Services
+) -> None:
+    """An answer still being sent when the stop begins is counted before the database closes
+    (PTB does not await tasks started after its stop began)."""
+    record = services.stats.record
+
+    async def slow_record(question: Any) -> None:
+        await asyncio.sleep(0.3)  # a database a little slow: the count ends after the stop began
+        await record(question)
+
+    services.stats.record = slow_record  # type: ignore[method-assign]
+    app = build_application(bot_settings, services, timeout=TIMEOUT)
+    await runner.start(app, bot_settings)
+    fake_api.hold("sendMessage")
+    fake_api.push_update(text_update(fake_api, 5601, RUBBISH))
+    await fake_api.wait_for(lambda: bool(fake_api.held("sendMessage")))
+    stopping = asyncio.create_task(runner.stop(app))
+    await fake_api.wait_for(lambda: not app.running)
+    fake_api.release("sendMessage")
+    await stopping
+    async with services.db.transaction() as conn:
+        row = await (
+            await conn.execute("SELECT SUM(count) FROM stats_counts WHERE kind = 'question'")
+        ).fetchone()
+    assert row is not None and row[0] == 1
