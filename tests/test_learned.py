@@ -20,7 +20,7 @@ from bot.learning.encoder import load_encoder
 from bot.learning.model import LearnedModel, ModelError, Prediction
 from bot.meldkaart import Meldkaart
 from bot.paths import CORPUS_DIR, MODELS_DIR
-from bot.routing import BOTH, LEARNED, RULES, Limits, Router, RouteResult, combine
+from bot.routing import BOTH, LEARNED, RULES, Limits, Router, RouteResult, combine, settle
 from bot.yamlfile import DataError
 
 TRAIN = CORPUS_DIR / "train"
@@ -132,6 +132,46 @@ def test_a_sure_channel_with_an_unsure_situation_is_not_named() -> None:
     split = prediction(fietsdiefstal=0.3, diefstal_aangifte=0.3, inbraak_achteraf=0.3)
     result = combine(unknown, split, kaart())
     assert result.channel == "politie" and not result.situation_named
+
+
+def _settled(text: str, **probabilities: float) -> RouteResult:
+    guess = prediction(**probabilities)
+    return settle(combine(rules(text), guess, kaart()), guess, kaart())
+
+
+def test_the_model_names_which_of_a_channels_situations_was_described() -> None:
+    # the rules score a terrace and the neighbours about the same; the model knows which it is
+    text = "my neighbour plays loud music every night"
+    assert rules(text).situation == "geluid-horeca-terras" and not rules(text).situation_named
+    result = _settled(text, geluid_buren_nacht=0.95)
+    assert (result.situation, result.situation_named) == ("geluid-buren-nacht", True)
+    assert "buurtbemiddeling" in result.alternatives  # the neighbours' situation's channels
+
+
+def test_a_situation_the_rules_did_not_see_is_not_named_but_the_channel_is() -> None:
+    text = "er staan vuilniszakken naast de container"
+    result = _settled(text, graffiti=0.95)
+    assert result.channel == "melddesk" and result.situation_named is False
+
+
+def test_a_lone_generic_word_is_vague_with_the_situations_it_may_be_about() -> None:
+    result = _settled("overlast", woonoverlast=0.93)
+    assert result.vague and result.decided_by == BOTH
+    assert result.likely[0] == "woonoverlast" and 3 <= len(result.likely) <= 4
+    assert all(kaart().situation(s).channel != "112" for s in result.likely)
+
+
+def test_rules_that_the_model_disputes_are_vague_and_the_models_choice_is_offered() -> None:
+    result = _settled("er is iets met mijn buren", burenruzie=0.97)
+    assert result.vague and result.decided_by == RULES
+    assert {"geluid-buren-nacht", "burenruzie"} <= set(result.likely)
+
+
+def test_a_clear_report_is_not_vague_and_an_emergency_is_never_settled() -> None:
+    clear = _settled("er staan vuilniszakken naast de container", afval_bijplaatsing=0.9)
+    assert not clear.vague and clear.likely == ()
+    fire = rules("er is brand in mijn keuken, help")
+    assert settle(fire, prediction(nood_brand=0.9), kaart()) is fire
 
 
 def test_limits_come_in_through_the_router() -> None:
