@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.answers import channel_block
 from bot.areas import AreaDirectory, AreaResult, Status
 from bot.i18n import t
 from bot.knowledge import Staff, TeamContact
@@ -114,8 +115,8 @@ def shown_postcode(postcode: str | None) -> str:
     return postcode or ""
 
 
-def render_area_text(card: AreaCard, lang: str, kaart: Meldkaart | None = None) -> str:
-    """The card as plain text in LANG (nl or en). KAART names the national channels."""
+def render_area_text(card: AreaCard, lang: str, kaart: Meldkaart) -> str:
+    """The card as plain text in LANG (nl or en); KAART names the national channels."""
     if card.kind == "choose":
         lines = _choose_lines(card, lang)
     elif card.kind == "outside":
@@ -199,17 +200,11 @@ def _choose_lines(card: AreaCard, lang: str) -> list[str]:
     return lines
 
 
-def _outside_lines(card: AreaCard, lang: str, kaart: Meldkaart | None) -> list[str]:
-    from bot.answers import channel_block
-
+def _outside_lines(card: AreaCard, lang: str, kaart: Meldkaart) -> list[str]:
     if card.postcode:
         lines = [t("area.outside", lang, postcode=shown_postcode(card.postcode))]
     else:
         lines = [t("area.outside_location", lang)]
-    if kaart is None:
-        from bot.routing import default_router
-
-        kaart = default_router().meldkaart
     blocks = [
         channel_block(kaart.channel(ident), lang)
         for ident in card.national_channels

@@ -13,7 +13,6 @@ import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 from pathlib import Path
 
 from rapidfuzz import process, utils
@@ -33,7 +32,6 @@ __all__ = [
     "AreaResult",
     "Candidate",
     "Status",
-    "default_directory",
 ]
 
 NEAR_KM = 2.5  # a location further than this from every Maastricht PC4 centroid is outside
@@ -134,9 +132,19 @@ class AreaNotFound(ValueError):
     def __str__(self) -> str:
         return self.message("en")
 
+    @property
+    def values(self) -> dict[str, object]:
+        """The values of the message: the query as shown (shortened)."""
+        return {"query": _shown(self.query)}
+
     def message(self, lang: str) -> str:
         """The friendly message in LANG."""
-        return t(self.key, lang, query=_shown(self.query))
+        return t(self.key, lang, **self.values)
+
+
+def _query_text(query: str) -> str:
+    """QUERY as looked up: spaces collapsed, lower case, a trailing ", Maastricht" dropped."""
+    return _PLACE.sub("", " ".join(query.split()).lower())
 
 
 def _shown(query: str) -> str:
@@ -219,9 +227,14 @@ class AreaDirectory:
 
     # -- lookups ---------------------------------------------------------------------------
 
+    def is_postcode(self, text: str) -> bool:
+        """Is TEXT a postcode and nothing more ("6221 AB", "6224", "6221ab 12", "6221 AB,
+        Maastricht")? The conversation's one test: such a message is an area question."""
+        return len(text) <= MAX_QUERY and _POSTCODE.match(_query_text(text)) is not None
+
     def lookup(self, query: str) -> AreaResult:
         """Resolve a postcode ("6221 AB", "6221") or a buurt name; AreaNotFound otherwise."""
-        text = _PLACE.sub("", " ".join(query.split()).lower())
+        text = _query_text(query)
         if not text:
             raise AreaNotFound(query, "area.empty")
         if len(text) > MAX_QUERY:
@@ -415,11 +428,3 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
-
-
-@cache
-def default_directory() -> AreaDirectory:
-    """The directory over the packaged knowledge and MELDWIJZER_DB's CBS table, loaded once."""
-    from bot.config import Settings
-
-    return AreaDirectory.load(db=Settings.from_env().db_path)

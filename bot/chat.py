@@ -1,82 +1,95 @@
-"""The console chat: the same answers a Telegram user gets, in a terminal."""
+"""The console chat (`meldwijzer chat`): the conversation a Telegram user has, in a terminal.
+
+A door like Telegram and the web page: every line goes to bot.conversation, and the answer comes
+back as plain text; options are numbered lines, and typing a number picks one.
+"""
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 from typing import TextIO
 
-from bot.answers import AnswerCard, build_card, render_text
-from bot.areacard import build_area_card, render_area_text
-from bot.areas import AreaNotFound, default_directory
-from bot.i18n import normalise_language, t
-from bot.routing import Router, RouteResult, default_router
+from bot.answers import render_text
+from bot.areacard import render_area_text
+from bot.conversation import (
+    Answer,
+    AreaAnswer,
+    AskArea,
+    AskSpreekuren,
+    ChatState,
+    Conversation,
+    Listing,
+    Message,
+    Problem,
+    Question,
+    RouteAnswer,
+    Text,
+)
+from bot.i18n import LANGUAGES, t
+from bot.meldkaart import Meldkaart
+from bot.services import Services
 
-# A message that is only a postcode (6221 AB, 6221ab, 6221) is an area question, not a report.
-_POSTCODE_ONLY = re.compile(r"^\s*\d{4}\s*-?\s*([a-zA-Z]{2})?\s*$")
-
-
-def answer_option(router: Router, situation_id: str) -> RouteResult:
-    """The route result for a situation the resident picked from the buttons."""
-    situation = router.meldkaart.situation(situation_id)
-    return RouteResult(
-        channel=situation.channel,
-        situation=situation.id,
-        alternatives=situation.alternatives,
-        emergency=situation.channel == "112",
-        confidence=1.0,
-        language="nl",
-    )
-
-
-def area_answer(query: str, lang: str) -> str:
-    """The area card for a postcode or buurt, or a friendly message when it is not one."""
-    directory = default_directory()
-    try:
-        result = directory.lookup(query)
-    except AreaNotFound as exc:
-        return exc.message(lang)
-    return render_area_text(build_area_card(result, directory), lang)
+DOOR = "cli"
+STOP = frozenset({"/stop", "/quit", "exit"})
 
 
-def run_console(stdin: TextIO, stdout: TextIO, lang: str | None = None) -> int:
-    """Read messages line by line and answer each; numbers pick an offered option."""
-    router = default_router()
-    fixed = lang
-    lang = lang or "nl"
-    last: AnswerCard | None = None
+async def run_console(
+    stdin: TextIO, stdout: TextIO, services: Services, lang: str | None = None
+) -> int:
+    """Read messages line by line and answer each, until /stop or the end of the input."""
+    # Trying the bot out in a terminal is not a resident's question: nothing is counted.
+    conversation = Conversation(services, DOOR, counting=False)
+    state = ChatState(language=lang)
 
     def say(text: str) -> None:
         stdout.write(text + "\n\n")
         stdout.flush()
 
-    say(t("chat.welcome", lang))
+    say(t("chat.welcome", lang or "nl"))
     for raw in stdin:
         text = raw.strip()
-        if text in ("/stop", "/quit", "exit"):
+        shown = state.language or "nl"
+        if text in STOP:
             break
-        if text.startswith("/taal"):
-            choice = text.removeprefix("/taal").strip()
-            if choice in ("nl", "en"):
-                fixed = lang = choice
-            say(t("chat.language_set", lang))
+        command, _, rest = text.partition(" ")
+        if command == "/taal":
+            if rest.strip() in LANGUAGES:
+                state = replace(state, language=rest.strip())
+            say(t("chat.language_set", state.language or shown))
             continue
-        if text in ("/help", "/start"):
-            say(t("chat.welcome", lang))
+        if command in ("/help", "/start"):
+            say(t("chat.welcome", shown))
             continue
-        if text.startswith("/gebied") or _POSTCODE_ONLY.match(text):
-            query = text.removeprefix("/gebied").strip()
-            say(area_answer(query, lang) if query else t("chat.area_ask", lang))
-            continue
-        if not text:
-            say(t("chat.empty", lang))
-            continue
-        if last and text.isdigit() and 1 <= int(text) <= len(last.options):
-            result = answer_option(router, last.options[int(text) - 1].situation)
-            last = build_card(result, router.meldkaart, lang, ask_followup=False)
-        else:
-            result = router.route(text)
-            if not fixed and result.language:
-                lang = normalise_language(result.language)
-            last = build_card(result, router.meldkaart, lang)
-        say(render_text(last))
+        turn = await conversation.answer(_message(command, rest, text), state)
+        state = turn.state
+        say(render(turn.answer, turn.language, services.router.meldkaart))
     return 0
+
+
+def _message(command: str, rest: str, text: str) -> Message:
+    if command == "/gebied":
+        return AskArea(rest.strip())
+    if command == "/spreekuren":
+        return AskSpreekuren(rest.strip())
+    return Text(text)
+
+
+def render(answer: Answer, lang: str, kaart: Meldkaart) -> str:
+    """ANSWER as plain text in LANG; options as numbered lines."""
+    if isinstance(answer, RouteAnswer):
+        return render_text(answer.card)
+    if isinstance(answer, AreaAnswer):
+        return render_area_text(answer.card, lang, kaart)
+    if isinstance(answer, Listing):
+        return answer.text
+    if isinstance(answer, Problem):
+        return answer.message(lang)
+    return _question_text(answer)
+
+
+def _question_text(question: Question) -> str:
+    lines = [question.text]
+    lines += [f"  {i}. {choice.label}" for i, choice in enumerate(question.choices, 1)]
+    if question.reminder:
+        lines += ["", question.reminder]
+    return "\n".join(lines)

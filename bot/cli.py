@@ -197,9 +197,25 @@ def _validate_corpus(kaart: Meldkaart) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """A console conversation with the same answers a Telegram user gets."""
-    from bot.chat import run_console
+    import asyncio
+    import dataclasses
 
-    return run_console(sys.stdin, sys.stdout, lang=args.lang)
+    from bot.chat import run_console
+    from bot.config import Settings
+    from bot.services import open_services
+
+    settings = Settings.from_env()
+    if not settings.db_path.exists():  # no spreekuren to show: an empty database, no new file
+        settings = dataclasses.replace(settings, db_path=Path(":memory:"))
+
+    async def chat() -> int:
+        services = await open_services(settings)
+        try:
+            return await run_console(sys.stdin, sys.stdout, services, lang=args.lang)
+        finally:
+            await services.close()
+
+    return asyncio.run(chat())
 
 
 # -- area (issue 3) ---------------------------------------------------------------------------
@@ -210,6 +226,7 @@ def cmd_area(args: argparse.Namespace) -> int:
     from bot.areacard import build_area_card, render_area_text
     from bot.areas import AreaDirectory, AreaNotFound
     from bot.config import Settings
+    from bot.meldkaart import load
 
     directory = AreaDirectory.load(db=Settings.from_env().db_path)
     try:
@@ -219,7 +236,7 @@ def cmd_area(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_json())
     else:
-        print(render_area_text(build_area_card(result, directory), args.lang))
+        print(render_area_text(build_area_card(result, directory), args.lang, load()))
     return EXIT_OK
 
 
@@ -292,6 +309,7 @@ def cmd_spreekuren(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot import spreekuren
+    from bot.clock import system_clock
     from bot.config import Settings
     from bot.dutchdates import InputError
     from bot.staff import area_ids, parse_area
@@ -310,7 +328,7 @@ def cmd_spreekuren(args: argparse.Namespace) -> int:
     async def run() -> str:
         db = await Database.open(path)
         try:
-            now = spreekuren.system_clock()
+            now = system_clock()
             if args.ics:
                 return (await spreekuren.ics_feed(db, area, now, args.lang)).decode("utf-8")
             areas = [area] if area else list(area_ids())
@@ -374,6 +392,7 @@ def _with_stats(work: Callable[[Stats], Awaitable[T]]) -> T:
     import asyncio
 
     from bot.config import ConfigError, Settings
+    from bot.meldkaart import load as load_meldkaart
     from bot.stats import Stats
     from bot.storage import Database, StorageError
 
@@ -389,7 +408,7 @@ def _with_stats(work: Callable[[Stats], Awaitable[T]]) -> T:
     async def run() -> T:
         db = await Database.open(settings.db_path)
         try:
-            return await work(Stats(db, settings))
+            return await work(Stats(db, settings, meldkaart=load_meldkaart(ROUTING_RULES_DIR)))
         finally:
             await db.close()
 

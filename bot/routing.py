@@ -21,8 +21,8 @@ import logging
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -169,14 +169,18 @@ class Router:
         """Route one message: the rules, then the learned layer combined with them."""
         rules = self.route_by_rules(text)
         norm = normalise(text)
+
+        def wider() -> frozenset[str]:
+            return self.containing(text)
+
         if self.learned is None or not norm:
-            return settle(rules, None, self.meldkaart, self.limits)
+            return settle(rules, None, self.meldkaart, self.limits, wider)
         if rules.emergency and self.limits.settle_unsure is None:
             return rules  # a rules 112 is final: the model is not asked
         tempered = danger_check.tempered(norm, self.meldkaart.danger, rules.language)
         prediction = self.learned.predict(text)
         combined = combine(rules, prediction, self.meldkaart, self.limits, tempered)
-        return settle(combined, prediction, self.meldkaart, self.limits)
+        return settle(combined, prediction, self.meldkaart, self.limits, wider)
 
     def route_by_rules(self, text: str) -> RouteResult:
         """Route one message by the meldkaart's rules alone."""
@@ -245,6 +249,19 @@ class Router:
             choices=tuple(choices[:2]),
             situation_named=twin < CLOSE * best_report[1],
             scores=ranked_reports,
+        )
+
+    def containing(self, text: str) -> frozenset[str]:
+        """The situations with a key word that holds one of TEXT's words ("overlast" is in
+        "jeugdoverlast" and "geluidsoverlast"): what a vague word may be short for."""
+        typed = {w for w in words(normalise(text)) if len(w) >= MIN_COMPOUND}
+        typed -= STOP_WORDS
+        entries = self._index.entries
+        return frozenset(
+            entries[entry].id
+            for key, postings in self._index.compounds.items()
+            if any(word in key and word != key for word in typed)
+            for entry, _ in postings
         )
 
     def rule_scores(self, text: str) -> list[tuple[str, float]]:
@@ -395,13 +412,18 @@ def combine(
 
 
 def settle(
-    result: RouteResult, prediction: Prediction | None, kaart: Meldkaart, limits: Limits = Limits()
+    result: RouteResult,
+    prediction: Prediction | None,
+    kaart: Meldkaart,
+    limits: Limits = Limits(),
+    wider: Callable[[], frozenset[str]] = frozenset,
 ) -> RouteResult:
     """RESULT with its situation named only where sure, and marked vague where it is.
 
     Where rules and model agree on the channel, the model tells the channel's situations apart
     ("loud music every night" is the neighbours, not a terrace) when the rules matched its choice
-    too; when they did not, the channel is named and no situation."""
+    too; when they did not, the channel is named and no situation. WIDER gives the situations
+    whose key words hold the message's words (asked only for a vague message)."""
     if result.emergency or result.info or result.situation is None:
         return result
     if prediction is not None and result.decided_by == BOTH and result.channel:
@@ -411,7 +433,7 @@ def settle(
     if result.decided_by != LEARNED and (
         top < CLEAR_SCORE or (disputed and result.confidence < CLEAR_CONFIDENCE)
     ):
-        return replace(result, vague=True, likely=_likely(result, prediction, kaart))
+        return replace(result, vague=True, likely=_likely(result, prediction, kaart, wider()))
     return result
 
 
@@ -437,10 +459,11 @@ def _name_situation(result: RouteResult, view: _LearnedView, kaart: Meldkaart) -
 
 
 def _likely(
-    result: RouteResult, prediction: Prediction | None, kaart: Meldkaart
+    result: RouteResult, prediction: Prediction | None, kaart: Meldkaart, wider: frozenset[str]
 ) -> tuple[str, ...]:
     """The report situations a vague message may be about, best first: what the rules matched,
-    what the model finds probable, then the best one's theme."""
+    what the model finds probable, then the best one's theme (first those whose key words hold
+    the message's words, WIDER, then in the meldkaart's order)."""
     weight: dict[str, float] = {}
     top = result.scores[0][1] if result.scores else 0.0
     for name, score in result.scores:
@@ -460,7 +483,7 @@ def _likely(
             for s in kaart.situations.values()
             if s.theme == theme and s.id not in ranked and _offerable(kaart, s.id)
         ]
-        kin.sort(key=lambda n: -learned.get(n, 0.0))  # stable: the meldkaart's order otherwise
+        kin.sort(key=lambda n: n not in wider)  # stable: the meldkaart's order otherwise
         ranked += kin[: LIKELY - len(ranked)]
     return tuple(ranked)
 
@@ -689,14 +712,3 @@ def _place_names() -> frozenset[str]:
         for name in (buurt.name, *buurt.aliases):
             names.update(words(normalise(name)))
     return frozenset(n for n in names if len(n) > 3 and n not in STOP_WORDS)
-
-
-@cache
-def default_router() -> Router:
-    """The router over the packaged meldkaart, loaded once."""
-    return Router.load()
-
-
-def route(text: str) -> RouteResult:
-    """Route one message with the packaged meldkaart."""
-    return default_router().route(text)

@@ -5,17 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.areas import AreaDirectory
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.inbox import Inbox
-from bot.routing import Router, RouteResult, default_router
+from bot.routing import Router, RouteResult
 from bot.routingpool import RoutingPool
+from bot.staff import StaffDirectory
 from bot.stats import Stats
 from bot.storage import Database
 
 
 @dataclass
 class Services:
-    """What a door needs: settings, the router, the database, the counters and the inbox."""
+    """What a door needs: settings, the router, the areas, staff, the database, the counters,
+    the inbox and the clock. Nothing in the core reaches for a module-level default instead."""
 
     settings: Settings
     router: Router
@@ -23,6 +26,8 @@ class Services:
     stats: Stats
     areas: AreaDirectory
     inbox: Inbox  # updates a door received, kept until handled (bot/inbox.py)
+    staff: StaffDirectory
+    clock: Clock = system_clock  # an aware "now"; tests set a fixed one
     # Routing is CPU work (rules, n-grams, the sentence encoder): it runs on these threads, so
     # the event loop every chat shares keeps answering while a long message is routed.
     routing: RoutingPool = field(default_factory=RoutingPool)
@@ -40,7 +45,9 @@ class Services:
         await self.db.close()
 
 
-async def open_services(settings: Settings | None = None, router: Router | None = None) -> Services:
+async def open_services(
+    settings: Settings | None = None, router: Router | None = None, clock: Clock = system_clock
+) -> Services:
     """Load the meldkaart, open the database (applying migrations) and wire the services.
 
     The counters' timer runs from here until `Services.close`.
@@ -48,13 +55,16 @@ async def open_services(settings: Settings | None = None, router: Router | None 
     settings = settings or Settings.from_env()
     db = await Database.open(settings.db_path)  # first: an unusable database fails at once
     try:
+        router = router or Router.load()
         services = Services(
             settings=settings,
-            router=router or default_router(),
+            router=router,
             db=db,
-            stats=Stats(db, settings),
+            stats=Stats(db, settings, clock=clock, meldkaart=router.meldkaart),
             areas=AreaDirectory.load(db=settings.db_path),
             inbox=Inbox(db),
+            staff=StaffDirectory(db, settings.admins),
+            clock=clock,
         )
     except BaseException:
         await db.close()  # an open connection would keep the process alive

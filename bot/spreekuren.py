@@ -68,13 +68,6 @@ _FIELDS = {
 }
 EDIT_FIELDS: tuple[str, ...] = ("when", "times", "place", "note")
 
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    """The current time, aware, in Europe/Amsterdam."""
-    return datetime.now(TZ)
-
 
 class SpreekuurError(InputError):
     """A spreekuur that cannot be stored as asked; nothing changed."""

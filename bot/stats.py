@@ -22,11 +22,12 @@ import contextlib
 import logging
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.meldkaart import Meldkaart
 from bot.storage import Database, StorageError
@@ -42,13 +43,6 @@ WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 _PC4 = re.compile(r"^[1-9][0-9]{3}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    """The current time, aware (UTC)."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -416,8 +410,7 @@ class Stats:
     def theme_of(self, situation: str) -> str:
         """The meldkaart theme of a situation id, or 'unknown'."""
         if situation not in self._themes:
-            kaart = self.meldkaart or _default_meldkaart()
-            found = kaart.situations.get(situation)
+            found = self.meldkaart.situations.get(situation) if self.meldkaart else None
             self._themes[situation] = found.theme if found else UNKNOWN
         return self._themes[situation]
 
@@ -619,9 +612,3 @@ def _door(door: str) -> str:
     if door not in DOORS:
         raise ValueError(f"door must be one of {', '.join(DOORS)}, not {door!r}")
     return door
-
-
-def _default_meldkaart() -> Meldkaart:
-    from bot.routing import default_router  # the router loads the meldkaart once
-
-    return default_router().meldkaart

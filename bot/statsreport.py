@@ -185,7 +185,7 @@ async def build_overview(stats: Stats, period: Period, area: str, lang: str = "n
     """The overview of AREA (an area id or 'unknown') in PERIOD, against the period before."""
     k = stats.settings.stats_min_cell
     previous = period.previous()
-    kaart = stats.meldkaart or _default_meldkaart()
+    kaart = _meldkaart(stats)
     now, before = await _hot_items(stats, period, area), await _hot_items(stats, previous, area)
     zero = Figure(0, 0, 0, k)
 
@@ -327,10 +327,11 @@ def change_text(item: Item) -> str:
     return about + (f"+{change}" if change > 0 else ("0" if change == 0 else f"−{-change}"))
 
 
-def _default_meldkaart() -> Meldkaart:
-    from bot.routing import default_router
-
-    return default_router().meldkaart
+def _meldkaart(stats: Stats) -> Meldkaart:
+    """The meldkaart the counters were opened with: the report names its situations."""
+    if stats.meldkaart is None:
+        raise ValueError("the report names situations: open the counters with the meldkaart")
+    return stats.meldkaart
 
 
 # -- the picture ------------------------------------------------------------------------------

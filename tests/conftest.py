@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from fakebotapi import BOT_USERNAME, Call, FakeBotAPI, chat_object, visible_text
+from packaged import packaged_router
 from telegram import Update
 from telegram.ext import Application
 
@@ -238,7 +239,7 @@ def bot_settings(tmp_path: Any, fake_api: FakeBotAPI) -> Settings:
 @pytest.fixture
 async def services(bot_settings: Settings) -> AsyncIterator[Services]:
     """The core services on the test database."""
-    opened = await open_services(bot_settings)
+    opened = await open_services(bot_settings, packaged_router())
     yield opened
     await opened.close()
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.areacard import build_area_card, render_area_text
-from bot.areas import AreaDirectory, AreaNotFound, AreaResult, Candidate, Status, default_directory
+from bot.areas import AreaDirectory, AreaNotFound, AreaResult, Candidate, Status
 from bot.cli import main
 from bot.knowledge import fold
+from bot.meldkaart import load as load_meldkaart
 from bot.textnorm import STOP_WORDS
 
 CONTRACT_KEYS = [
@@ -29,6 +30,8 @@ AREA_NAMES = {
     "centrum-zuid-west": "Centrum / Zuid-West",
     "noord-west": "Noord-West",
 }
+
+KAART = load_meldkaart()
 
 
 @pytest.fixture(scope="module")
@@ -235,11 +238,11 @@ def test_outside_card_lists_the_national_channels(directory: AreaDirectory) -> N
     card = build_area_card(directory.lookup("1011 AB"), directory)
     assert "112" in card.national_channels and "politie" in card.national_channels
     assert "melddesk" not in card.national_channels  # the gemeente Maastricht is not theirs
-    text = render_area_text(card, "nl")
+    text = render_area_text(card, "nl", KAART)
     assert "1011 AB" in text and "niet in de gemeente Maastricht" in text
     assert "112" in text and "0900-8844" in text and "0800-2000" in text
     assert "14 043" not in text
-    assert "not in the municipality of Maastricht" in render_area_text(card, "en")
+    assert "not in the municipality of Maastricht" in render_area_text(card, "en", KAART)
 
 
 @pytest.mark.parametrize("query", ["6201", "6201 BZ", "6202ab", "6203-XY"])
@@ -247,8 +250,8 @@ def test_po_box_codes_are_explained(directory: AreaDirectory, query: str) -> Non
     result = directory.lookup(query)
     assert result.status is Status.PO_BOX
     assert result.in_maastricht and result.area is None and result.candidates == ()
-    nl = render_area_text(build_area_card(result, directory), "nl")
-    en = render_area_text(build_area_card(result, directory), "en")
+    nl = render_area_text(build_area_card(result, directory), "nl", KAART)
+    en = render_area_text(build_area_card(result, directory), "en", KAART)
     assert "postbus" in nl and "PO-box" in en
 
 
@@ -312,7 +315,7 @@ def test_a_location_far_outside_maastricht(directory: AreaDirectory) -> None:
         result = directory.lookup_location(lat, lon)
         assert result.status is Status.OUTSIDE and not result.in_maastricht and result.approximate
     text = render_area_text(
-        build_area_card(directory.lookup_location(52.37, 4.89), directory), "en"
+        build_area_card(directory.lookup_location(52.37, 4.89), directory), "en", KAART
     )
     assert "outside Maastricht" in text
 
@@ -340,20 +343,13 @@ def test_four_areas_with_roles_and_no_invented_names(directory: AreaDirectory) -
         directory.area("west")
 
 
-def test_default_directory_is_loaded_once(no_db: Path) -> None:
-    default_directory.cache_clear()
-    try:
-        assert default_directory() is default_directory()
-        assert default_directory().table is None
-    finally:
-        default_directory.cache_clear()
-
-
 async def test_services_carry_the_directory(tmp_path: Path) -> None:
+    from packaged import packaged_router
+
     from bot.config import Settings
     from bot.services import open_services
 
-    services = await open_services(Settings(db_path=tmp_path / "s.sqlite3"))
+    services = await open_services(Settings(db_path=tmp_path / "s.sqlite3"), packaged_router())
     try:
         assert services.areas.lookup("Wyck").area == "centrum-zuid-west"
     finally:
@@ -373,8 +369,8 @@ def test_the_card_says_how_to_reach_thor_and_the_wijkagent(directory: AreaDirect
         "Mariaberg",
         ("di 10:00 Wijkhuis",),
     )
-    nl = render_area_text(card, "nl")
-    en = render_area_text(card, "en")
+    nl = render_area_text(card, "nl", KAART)
+    en = render_area_text(card, "en", KAART)
     for text in (nl, en):
         assert "Noord-West" in text and "Mariaberg" in text
         assert "14 043" in text and "wijkgebonden medewerker" in text
@@ -386,13 +382,13 @@ def test_the_card_says_how_to_reach_thor_and_the_wijkagent(directory: AreaDirect
 
 
 def test_the_card_is_honest_about_uncertainty(directory: AreaDirectory) -> None:
-    scharn = render_area_text(build_area_card(directory.lookup("6226"), directory), "nl")
+    scharn = render_area_text(build_area_card(directory.lookup("6226"), directory), "nl", KAART)
     assert "afgeleid van postcode 6226" in scharn  # PC4 only: "not your buurt?" hint
     assert "niet officieel bevestigd" in scharn  # Scharn's area is medium confidence
-    wyck = render_area_text(build_area_card(directory.lookup("Wyck"), directory), "nl")
+    wyck = render_area_text(build_area_card(directory.lookup("Wyck"), directory), "nl", KAART)
     assert "niet officieel bevestigd" not in wyck and "afgeleid van postcode" not in wyck
     spot = render_area_text(
-        build_area_card(directory.lookup_location(50.8636, 5.6565), directory), "en"
+        build_area_card(directory.lookup_location(50.8636, 5.6565), directory), "en", KAART
     )
     assert "Approximate, from your location" in spot
 
@@ -400,10 +396,10 @@ def test_the_card_is_honest_about_uncertainty(directory: AreaDirectory) -> None:
 def test_the_choose_card_lists_the_candidates(directory: AreaDirectory) -> None:
     card = build_area_card(directory.lookup("6221 ab"), directory)
     assert card.kind == "choose" and card.thor is None and card.spreekuren == ()
-    text = render_area_text(card, "nl")
+    text = render_area_text(card, "nl", KAART)
     assert "6221 AB" in text and "Wyck (Centrum / Zuid-West)" in text
     assert "Heugemerveld (Zuid-Oost)" in text
-    assert "Heugemerveld (Zuid-Oost)" in render_area_text(card, "en")
+    assert "Heugemerveld (Zuid-Oost)" in render_area_text(card, "en", KAART)
 
 
 # -- the CLI contract ---------------------------------------------------------------------------
@@ -460,10 +456,9 @@ def test_cli_area_prints_the_card(no_db: Path, capsys: pytest.CaptureFixture[str
     assert not no_db.exists()  # a lookup never creates the database
 
 
-def test_where_in_finds_a_maastricht_postcode_or_buurt_in_a_message() -> None:
-    from bot.areas import default_directory
-
-    directory = default_directory()
+def test_where_in_finds_a_maastricht_postcode_or_buurt_in_a_message(
+    directory: AreaDirectory,
+) -> None:
     assert directory.where_in("er staat een busje op de stoep, 6229").area == "zuid-oost"
     assert directory.where_in("er staat een busje op de stoep, 6229").pc4 == "6229"
     split = directory.where_in("graffiti bij de school, 6221 XX")

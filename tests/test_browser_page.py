@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaged import packaged_router
 
 from bot.config import Settings
 from bot.i18n import catalog
-from bot.routing import default_router
 from bot.server import serve
 from bot.web.page import QUICK_EXIT_URL
 
@@ -88,7 +88,7 @@ async def ask(page: Any, text: str) -> Any:
 
 
 async def test_the_page_answers_questions_and_postcodes(browser: Any, tmp_path: Path) -> None:
-    kaart = default_router().meldkaart
+    kaart = packaged_router().meldkaart
     nl = catalog("nl")
     async with service(tmp_path) as url:
         context = await browser.new_context(locale="nl-NL", viewport={"width": 1000, "height": 900})

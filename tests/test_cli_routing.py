@@ -13,6 +13,7 @@ import pytest
 
 from bot.cli import main
 from bot.paths import ROUTING_RULES_DIR
+from bot.services import Services
 
 HOLDOUT = Path(__file__).parent / "data" / "routing-holdout.yaml"
 
@@ -110,14 +111,14 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
     assert main([]) == 2
 
 
-def test_console_chat_answers_like_the_bot(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_console_chat_answers_like_the_bot(services: Services) -> None:
     from bot.chat import run_console
 
     stdin = io.StringIO(
         "er is brand in de keuken\n\njongeren hangen rond bij de speeltuin\n2\n6229\n/stop\n"
     )
     stdout = io.StringIO()
-    assert run_console(stdin, stdout) == 0
+    assert await run_console(stdin, stdout, services) == 0
     blocks = stdout.getvalue().split("\n\n")
     fire = next(b for b in blocks if "112" in b and "BEL NU" in b)
     assert fire.startswith("🚨 BEL NU 112")

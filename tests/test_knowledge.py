@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from packaged import packaged_router
 
 from bot.cli import main
 from bot.knowledge import STAFF_ROLES, load
@@ -76,9 +77,8 @@ def test_validate_checks_the_knowledge(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_national_channels_exist_in_the_meldkaart() -> None:
-    from bot.routing import default_router
 
-    channels = default_router().meldkaart.channels
+    channels = packaged_router().meldkaart.channels
     knowledge = load(channel_ids=channels)
     assert {"112", "politie", "veilig-thuis"} <= set(knowledge.national_channels)
     with pytest.raises(DataError) as caught:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.evaluation import evaluate, load_cases
-from bot.routing import Router, route
+from bot.routing import Router
 
 DATA = Path(__file__).parent / "data"
 HOLDOUT = DATA / "routing-holdout.yaml"
@@ -105,10 +105,6 @@ def test_json_contract_keys_and_types(router: Router) -> None:
     assert data["decided_by"] in {"rules", "learned", "both"}
     assert isinstance(data["alternatives"], list)
     assert isinstance(data["confidence"], float)
-
-
-def test_module_level_route_uses_the_packaged_meldkaart() -> None:
-    assert route("er staat een fietswrak aan het hek").channel == "melddesk"
 
 
 @pytest.mark.parametrize("labelled_set", [HOLDOUT, *STUDIED], ids=lambda p: p.stem)

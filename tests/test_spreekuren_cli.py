@@ -14,8 +14,8 @@ import pytest
 from icalendar import Calendar
 from spreekuren_support import HANDHAVER, publish, with_staff
 
-from bot import spreekuren
 from bot.cli import main
+from bot.clock import system_clock
 from bot.storage import Database
 
 
@@ -23,7 +23,7 @@ from bot.storage import Database
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "meldwijzer.sqlite3"
     monkeypatch.setenv("MELDWIJZER_DB", str(path))
-    now = spreekuren.system_clock()
+    now = system_clock()
     day = (now + timedelta(days=7)).date()
 
     async def fill() -> None:

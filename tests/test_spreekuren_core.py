@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from icalendar import Calendar
+from packaged import packaged_router
 from spreekuren_support import (
     ADMIN,
     AGENT,
@@ -471,9 +472,8 @@ async def test_the_listing_text(db: Database, staff: StaffDirectory) -> None:
 
 
 def test_team_contacts_come_from_the_meldkaart() -> None:
-    from bot.routing import default_router
 
-    contacts = spreekuren.team_contacts(default_router().meldkaart)
+    contacts = spreekuren.team_contacts(packaged_router().meldkaart)
     assert contacts == TeamContacts("14 043", "0900-8844")
 
 

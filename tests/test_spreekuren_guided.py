@@ -22,7 +22,6 @@ from bot.services import open_services
 from bot.storage import StorageError
 from bot.telegram.app import build_application
 from bot.telegram.guided import TIMEOUT
-from bot.telegram.spreekuren import CLOCK
 
 
 class Clock:
@@ -37,7 +36,7 @@ class Clock:
 
 @pytest.fixture
 async def bot(telegram: TelegramHarness) -> TelegramHarness:
-    telegram.app.bot_data[CLOCK] = Clock()
+    telegram.services.clock = Clock()
     await telegram.send(f"/staff_toevoegen {AGENT} noord-oost", user=telegram.ADMIN)
     return telegram
 
@@ -96,7 +95,7 @@ async def test_a_conversation_goes_on_through_another_worker(
             services = await open_services(bot_settings)
             opened.append(services)
             app = build_application(bot_settings, services, timeout=2.0)
-            app.bot_data[CLOCK] = Clock()
+            services.clock = Clock()
             await app.initialize()
             workers.append(TelegramHarness(app, fake_api, services))
         one, two = workers
@@ -129,10 +128,10 @@ async def test_half_an_hour_of_silence_ends_it_and_says_so(
 ) -> None:
     await bot.send("/spreekuur_nieuw", user=AGENT, lang=lang)
     await bot.send("3-12-2026", user=AGENT, lang=lang)
-    bot.app.bot_data[CLOCK].now = NOW + TIMEOUT - timedelta(seconds=1)
+    bot.services.clock.now = NOW + TIMEOUT - timedelta(seconds=1)
     asked = await bot.send("14:00-15:30", user=AGENT, lang=lang)  # just in time
     assert "Waar?" in asked.text or "Where?" in asked.text
-    bot.app.bot_data[CLOCK].now += TIMEOUT + timedelta(seconds=2)
+    bot.services.clock.now += TIMEOUT + timedelta(seconds=2)
     late = await bot.send("Buurtcentrum Limmel", user=AGENT, lang=lang)
     assert len(late.texts) == 1 and ended in late.text and "/spreekuur_nieuw" in late.text
     assert await drafts(bot) == []
@@ -147,7 +146,7 @@ async def test_after_silence_a_text_for_no_step_still_gets_its_answer(
     await bot.send("/spreekuur_nieuw", user=AGENT)
     for answer in ("3-12-2026", "14:00-15:30", "Buurtcentrum Limmel", "-"):
         preview = await bot.send(answer, user=AGENT)
-    bot.app.bot_data[CLOCK].now += TIMEOUT * 2
+    bot.services.clock.now += TIMEOUT * 2
     replies = await bot.send("er staan vuilniszakken naast de container", user=AGENT)
     assert "meer dan een half uur stil" in replies.texts[0]
     assert "Meld dit bij" in replies.text

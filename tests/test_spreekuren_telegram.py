@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from conftest import Replies, TelegramHarness
 from fakebotapi import FakeBotAPI
+from packaged import packaged_router
 from spreekuren_support import AGENT, HANDHAVER, LINE, NOW, WEEKLY
 
 from bot.config import Settings
 from bot.services import open_services
 from bot.staff import audit_log
 from bot.telegram.app import build_application
-from bot.telegram.spreekuren import CLOCK
 
 PUBLISHED = (
     "✅ Gepubliceerd: #1 Noord-Oost: donderdag 3 december, 14.00–15.30 uur, "
@@ -30,7 +30,7 @@ PUBLISHED = (
 @pytest.fixture
 async def bot(telegram: TelegramHarness) -> TelegramHarness:
     """The bot at NOW, with an agent for noord-oost and a handhaver for zuid-oost + noord-west."""
-    telegram.app.bot_data[CLOCK] = lambda: NOW
+    telegram.services.clock = lambda: NOW
     added = await telegram.send(
         f"/staff_toevoegen {AGENT} noord-oost Wijkagent Limmel", user=telegram.ADMIN
     )
@@ -513,10 +513,10 @@ async def test_english_and_the_calendar_button(bot: TelegramHarness, monkeypatch
 async def test_fifty_concurrent_publishes_and_a_restart(
     fake_api: FakeBotAPI, bot_settings: Settings
 ) -> None:
-    services = await open_services(bot_settings)
+    services = await open_services(bot_settings, packaged_router())
     app = build_application(bot_settings, services, timeout=5.0)
     harness = TelegramHarness(app, fake_api, services)
-    app.bot_data[CLOCK] = lambda: NOW
+    services.clock = lambda: NOW
     async with app:
         await harness.send(f"/staff_toevoegen {AGENT} noord-oost", user=harness.ADMIN)
         await harness.send(f"/staff_toevoegen {HANDHAVER} noord-oost", user=harness.ADMIN)
@@ -533,10 +533,11 @@ async def test_fifty_concurrent_publishes_and_a_restart(
     await services.close()
     assert fake_api.rejected() == []
 
-    services = await open_services(bot_settings)  # the bot restarts on the same database
+    # the bot restarts on the same database
+    services = await open_services(bot_settings, packaged_router())
     app = build_application(bot_settings, services, timeout=5.0)
     harness = TelegramHarness(app, fake_api, services)
-    app.bot_data[CLOCK] = lambda: NOW
+    services.clock = lambda: NOW
     try:
         async with app:
             listing = await harness.send("/spreekuren noord-oost")

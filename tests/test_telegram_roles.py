@@ -20,7 +20,6 @@ from bot.services import Services
 from bot.staff import StaffDirectory
 from bot.telegram import runner
 from bot.telegram.app import build_application
-from bot.telegram.spreekuren import CLOCK
 
 ADMIN = 777
 RESIDENT_MENU = ["start", "help", "gebied", "spreekuren", "taal", "privacy", "wis", "stop"]
@@ -91,7 +90,7 @@ async def test_every_role_gets_its_menu_at_start_up(
 
 @pytest.fixture
 async def bot(telegram: TelegramHarness) -> TelegramHarness:
-    telegram.app.bot_data[CLOCK] = lambda: NOW
+    telegram.services.clock = lambda: NOW
     return telegram
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
+from packaged import packaged_router
 
 from bot.config import Settings
 from bot.i18n import catalog
-from bot.routing import default_router
 from bot.services import Services, open_services
 from bot.stats import Question
 from bot.web import create_app
@@ -43,7 +43,7 @@ class RecordingStats:
 
 async def _services(tmp_path: Path, **changes: Any) -> Services:
     settings = dataclasses.replace(Settings(db_path=tmp_path / "web.sqlite3"), **changes)
-    return await open_services(settings)
+    return await open_services(settings, packaged_router())
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ async def test_route_answers_with_the_cli_contract_and_the_card(client: httpx.As
     response = await client.post("/api/route", json={"text": RUBBISH})
     assert response.status_code == 200
     body = response.json()
-    contract = default_router().route(RUBBISH).to_json()
+    contract = packaged_router().route(RUBBISH).to_json()
     assert {k: body[k] for k in contract} == contract
     assert body["channel"] == "melddesk" and body["emergency"] is False
     card = body["card"]
@@ -86,7 +86,7 @@ async def test_route_answers_with_the_cli_contract_and_the_card(client: httpx.As
 
 async def test_route_shows_only_verified_contacts(client: httpx.AsyncClient) -> None:
     body = (await client.post("/api/route", json={"text": RUBBISH})).json()
-    kaart = default_router().meldkaart
+    kaart = packaged_router().meldkaart
     for block in [body["card"]["primary"], *body["card"]["secondary"]]:
         shown = {(c.kind, c.value) for c in kaart.channel(block["channel_id"]).shown_contacts()}
         assert {(c["kind"], c["value"]) for c in block["contacts"]} <= shown
@@ -159,7 +159,7 @@ async def test_route_bad_bodies_get_clear_json_errors(
 
 
 async def test_route_info_situation_is_not_a_pickable_report(client: httpx.AsyncClient) -> None:
-    kaart = default_router().meldkaart
+    kaart = packaged_router().meldkaart
     info = next((s.id for s in kaart.situations.values() if not s.is_report), None)
     if info is None:
         pytest.skip("the meldkaart has no info entries")
@@ -268,7 +268,7 @@ async def test_a_counting_failure_does_not_fail_the_answer(services: Services) -
 async def test_channels_lists_every_channel_with_verified_contacts(
     client: httpx.AsyncClient,
 ) -> None:
-    kaart = default_router().meldkaart
+    kaart = packaged_router().meldkaart
     nl = (await client.get("/api/channels")).json()
     en = (await client.get("/api/channels?lang=en")).json()
     assert nl["language"] == "nl" and en["language"] == "en"
@@ -304,7 +304,7 @@ async def test_openapi_document_lists_the_endpoints(client: httpx.AsyncClient) -
     assert {"/api/route", "/api/channels", "/healthz", "/openapi.json"} <= set(doc["paths"])
     schemas = doc["components"]["schemas"]
     assert {"RouteAnswer", "AnswerCard", "ChannelBlock", "ContactLine", "ErrorBody"} <= set(schemas)
-    contract = set(default_router().route(RUBBISH).to_json())
+    contract = set(packaged_router().route(RUBBISH).to_json())
     assert contract <= set(schemas["RouteAnswer"]["properties"])
     request = schemas["RouteRequest"]
     assert request["additionalProperties"] is False
@@ -456,7 +456,7 @@ async def test_no_user_text_in_any_log(
 
 async def test_unexpected_errors_are_json_500_without_details(services: Services) -> None:
     class Broken:
-        meldkaart = default_router().meldkaart
+        meldkaart = packaged_router().meldkaart
 
         def route(self, text: str) -> Any:
             raise RuntimeError("boom " + text)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from packaged import packaged_router
 
 from bot.config import Settings
 from bot.i18n import t
@@ -21,14 +22,15 @@ LINE = "noord-oost 3-12-2026 14:00-15:30 Buurtcentrum Limmel | wijkagent en hand
 
 @pytest.fixture
 async def services(tmp_path: Path) -> AsyncIterator[Services]:
-    svc = await open_services(Settings(db_path=tmp_path / "areas.sqlite3"))
+    svc = await open_services(Settings(db_path=tmp_path / "areas.sqlite3"), packaged_router())
     yield svc
     await svc.close()
 
 
 @pytest.fixture
 async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(services, clock=lambda: NOW)
+    services.clock = lambda: NOW
+    app = create_app(services)
     transport = httpx.ASGITransport(app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c

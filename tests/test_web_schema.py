@@ -18,6 +18,7 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
+from packaged import packaged_router  # noqa: E402
 from schemathesis.generation import GenerationMode  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
@@ -32,7 +33,7 @@ def web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     path: Path = tmp_path_factory.mktemp("schema") / "web.sqlite3"
     # No rate limit here: hypothesis sends hundreds of requests from one client.
     settings = dataclasses.replace(Settings(db_path=path), rate_limit_per_minute=0)
-    services = asyncio.run(open_services(settings))
+    services = asyncio.run(open_services(settings, packaged_router()))
     yield create_app(services)
     asyncio.run(services.close())
 

@@ -22,7 +22,6 @@ from telegram.ext import Application
 
 from bot.i18n import t
 from bot.services import Services
-from bot.staff import StaffDirectory
 from bot.storage import StorageError
 from bot.telegram.context import SERVICES, Context
 from bot.telegram.render import esc
@@ -106,7 +105,7 @@ class Menus:
 
 async def role_of(services: Services, user_id: int) -> Role:
     """The role of USER_ID: admin, staff (with at least one area) or resident."""
-    staff = StaffDirectory(services.db, services.settings.admins)
+    staff = services.staff
     if staff.is_admin(user_id):
         return Role.ADMIN
     return Role.STAFF if await staff.is_staff(user_id) else Role.RESIDENT
@@ -149,7 +148,7 @@ async def set_menus(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         return
     roles = {admin: Role.ADMIN for admin in services.settings.admins}
     try:
-        members = await StaffDirectory(services.db, services.settings.admins).members()
+        members = await services.staff.members()
     except StorageError as exc:
         log.warning("the staff menus wait: the staff list cannot be read: %s", exc)
         members = []

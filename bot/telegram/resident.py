@@ -31,7 +31,7 @@ from telegram.ext import (
 )
 
 from bot.answers import build_card
-from bot.chat import answer_option
+from bot.conversation import answer_option
 from bot.i18n import LANGUAGES, t
 from bot.routing import RouteResult
 from bot.services import Services
@@ -316,7 +316,7 @@ async def pick_option(update: Update, context: Context) -> None:
         await query.answer(t("telegram.button_unknown", lang), show_alert=True)
         return
     await query.answer()
-    result = answer_option(context.services.router, situation.id)
+    result = answer_option(kaart, situation.id)
     await send(update, context, answer_reply(build_card(result, kaart, lang, ask_followup=False)))
     count(context, result, lang, settings.area)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from datetime import UTC, datetime
 
 from telegram import InputFile, Update
 from telegram.constants import ChatType
@@ -20,7 +19,6 @@ from telegram.ext import CommandHandler
 
 from bot.i18n import t
 from bot.services import Services
-from bot.staff import StaffDirectory
 from bot.stats import Period
 from bot.statsreport import area_names, build_overview, heatmap_caption, heatmap_png, summary_text
 from bot.storage import StorageError
@@ -35,15 +33,13 @@ async def staff_areas(services: Services, user_id: int) -> tuple[str, ...]:
     """The areas whose figures USER_ID may see: all for admins, their own for staff, else none."""
     if user_id in services.settings.admins:
         return tuple(area_names())
-    return tuple(await StaffDirectory(services.db, services.settings.admins).areas_of(user_id))
+    return tuple(await services.staff.areas_of(user_id))
 
 
 async def audit_refusal(services: Services, user_id: int) -> None:
     """Note the refused /stats in the audit log (a failing database only costs the line)."""
     try:
-        await StaffDirectory(services.db, services.settings.admins).refuse(
-            user_id, "stats.view", datetime.now(UTC)
-        )
+        await services.staff.refuse(user_id, "stats.view", services.clock())
     except StorageError as exc:
         log.warning("/stats could not audit a refusal: %s", exc)
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -18,7 +16,7 @@ from bot import __version__
 from bot.answers import build_card, channel_block
 from bot.areacard import build_area_card, render_area_text
 from bot.areas import AreaNotFound
-from bot.chat import answer_option
+from bot.conversation import answer_option
 from bot.i18n import LANGUAGES, normalise_language
 from bot.routing import RouteResult
 from bot.services import Services
@@ -32,8 +30,6 @@ log = logging.getLogger("meldwijzer.web")
 DOOR_HEADER = "x-meldwijzer-door"
 ROUTE_FIELDS = frozenset(RouteRequest.__dataclass_fields__)
 AREA_QUERY_MAX = 200
-MAASTRICHT = ZoneInfo("Europe/Amsterdam")
-Clock = Callable[[], datetime]
 
 
 def spreekuren_module() -> ModuleType | None:
@@ -76,13 +72,10 @@ def query_language(request: Request) -> str | None:
 class Api:
     """The handlers, bound to the services of one process."""
 
-    def __init__(
-        self, services: Services, telegram_mode: str = "off", clock: Clock | None = None
-    ) -> None:
+    def __init__(self, services: Services, telegram_mode: str = "off") -> None:
         self.services = services
         self.settings = services.settings
         self.telegram_mode = telegram_mode
-        self.clock: Clock = clock or (lambda: datetime.now(MAASTRICHT))
         self.spreekuren = spreekuren_module()
         self.area_ids = tuple(area.id for area in services.areas.areas())
 
@@ -125,7 +118,7 @@ class Api:
         result: RouteResult
         lang: str
         if ask.situation is not None:
-            result = answer_option(router, ask.situation)
+            result = answer_option(router.meldkaart, ask.situation)
             lang = ask.lang or "nl"
         else:
             # The page and the API share one line on the routing threads, beside the bot's.
@@ -170,7 +163,7 @@ class Api:
             raise ApiError(404, "area_not_found", message=exc.message(lang)) from exc
         lines: Sequence[str] = ()
         if result.area and self.spreekuren is not None:
-            now = self.clock()
+            now = self.services.clock()
             today = self.spreekuren.today_in_maastricht(now)
             items = await self.spreekuren.upcoming(self.services.db, result.area, now)
             lines = [self.spreekuren.format_occurrence(o, lang, today) for o in items]
@@ -200,7 +193,7 @@ class Api:
         assert module is not None
         lang = self._language(request)
         area = self._known_area(request.query_params.get("area"))
-        now = self.clock()
+        now = self.services.clock()
         items = await module.upcoming(self.services.db, area, now)
         contacts = module.team_contacts(self.services.router.meldkaart)
         body = {
@@ -219,7 +212,7 @@ class Api:
         assert module is not None
         lang = self._language(request)
         area = self._known_area(request.path_params["area"])
-        feed = await module.ics_feed(self.services.db, area, self.clock(), lang)
+        feed = await module.ics_feed(self.services.db, area, self.services.clock(), lang)
         return Response(
             feed,
             media_type="text/calendar",

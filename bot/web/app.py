@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.services import Services
-from bot.web.api import DOOR_HEADER, Api, Clock
+from bot.web.api import DOOR_HEADER, Api
 from bot.web.errors import ApiError, error_response, request_language
 from bot.web.middleware import AccessLog, BodyLimit, CatchAll, RateLimit, SecurityHeaders
 from bot.web.openapi import Endpoint, build_openapi, core_endpoints, spreekuren_endpoints
@@ -28,17 +28,12 @@ RATE_LIMITED_PATHS = ("/api/", "/spreekuren/")
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
-def create_app(
-    services: Services, telegram_app: Any = None, *, clock: Clock | None = None
-) -> Starlette:
-    """The whole HTTP service on SERVICES; TELEGRAM_APP gets the webhook route in webhook mode.
-
-    CLOCK (an aware "now") is for tests of the spreekuren; the default is the real time.
-    """
+def create_app(services: Services, telegram_app: Any = None) -> Starlette:
+    """The whole HTTP service on SERVICES; TELEGRAM_APP gets the webhook route in webhook mode."""
     settings = services.settings
     webhook = telegram_app is not None and settings.webhook_url is not None
     telegram_mode = "off" if telegram_app is None else ("webhook" if webhook else "polling")
-    api = Api(services, telegram_mode, clock)
+    api = Api(services, telegram_mode)
     pages = Pages(settings.max_text_chars)
     endpoints: list[Endpoint] = core_endpoints()
     if api.spreekuren is not None:

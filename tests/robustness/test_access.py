@@ -23,6 +23,7 @@ import httpx
 import pytest
 from conftest import Replies, TelegramHarness
 from fakebotapi import FakeBotAPI
+from packaged import packaged_router
 from spreekuren_support import AGENT, HANDHAVER, LINE, NOW
 
 from bot.config import Settings
@@ -31,7 +32,6 @@ from bot.staff import audit_log
 from bot.storage import Database
 from bot.telegram import runner
 from bot.telegram.app import build_application
-from bot.telegram.spreekuren import CLOCK
 from bot.web import create_app
 
 RESIDENT = 4242
@@ -69,7 +69,7 @@ Snapshot = dict[str, list[tuple[Any, ...]]]
 @pytest.fixture
 async def bot(telegram: TelegramHarness) -> TelegramHarness:
     """At NOW: an agent for Noord-Oost (#1), a handhaver for Zuid-Oost and Noord-West (#2)."""
-    telegram.app.bot_data[CLOCK] = lambda: NOW
+    telegram.services.clock = lambda: NOW
     await telegram.send(f"/staff_toevoegen {AGENT} noord-oost Agent", user=telegram.ADMIN)
     await telegram.send(
         f"/staff_toevoegen {HANDHAVER} zuid-oost,noord-west Handhaver", user=telegram.ADMIN
@@ -457,9 +457,9 @@ async def webhook_bot(
     settings = dataclasses.replace(
         bot_settings, webhook_url="https://meldwijzer.example.org/tg/hook", webhook_secret=SECRET
     )
-    services = await open_services(settings)
+    services = await open_services(settings, packaged_router())
     app = build_application(settings, services, timeout=2.0)
-    app.bot_data[CLOCK] = lambda: NOW
+    services.clock = lambda: NOW
     await runner.start(app, settings, serve_webhook=False)
     transport = httpx.ASGITransport(
         create_app(services, telegram_app=app), client=("149.154.167.220", 443)
@@ -561,7 +561,7 @@ async def test_the_webhook_refuses_oversized_and_malformed_bodies(webhook_bot: A
 
 async def _web_services(tmp_path: Path, **changes: Any) -> Services:
     settings = dataclasses.replace(Settings(db_path=tmp_path / "web.sqlite3"), **changes)
-    return await open_services(settings)
+    return await open_services(settings, packaged_router())
 
 
 def web_client(app: Any, address: str = "198.51.100.7") -> httpx.AsyncClient:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from fakebotapi import FakeBotAPI, text_update, visible_text
+from packaged import packaged_router
 from spreekuren_support import AGENT, NOW
 
 from bot.config import Settings
@@ -25,7 +26,6 @@ from bot.services import Services, open_services
 from bot.telegram import runner
 from bot.telegram.app import build_application
 from bot.telegram.kept import KeptMessage, KeptMessages
-from bot.telegram.spreekuren import CLOCK
 
 RUBBISH = "er staan weer vuilniszakken naast de container"
 FIRE = "er is nu brand in mijn keuken"
@@ -39,7 +39,7 @@ AnyApp = Any
 async def polling(settings: Settings, services: Services) -> AsyncIterator[AnyApp]:
     """The bot long-polling the fake server, as `meldwijzer run` runs it; stopped at the end."""
     app = build_application(settings, services, timeout=TIMEOUT)
-    app.bot_data[CLOCK] = lambda: NOW
+    services.clock = lambda: NOW
     errors: list[BaseException] = []
 
     async def collect(update: object, context: Any) -> None:
@@ -294,7 +294,7 @@ async def test_a_restart_half_way_a_staff_conversation(
         sent.append(chat)
         api.push_update(text_update(api, chat, RUBBISH))
 
-    services = await open_services(bot_settings)
+    services = await open_services(bot_settings, packaged_router())
     try:
         async with polling(bot_settings, services) as first:
             api.push_update(text_update(api, 777, f"/staff_toevoegen {AGENT} noord-oost Agent"))
@@ -315,7 +315,8 @@ async def test_a_restart_half_way_a_staff_conversation(
     # a restart is not an ending: the agent is not told anything
     assert [t for t in answers(api, AGENT)[-1:] if "Hoe laat?" in t]
 
-    services = await open_services(bot_settings)  # a new bot on the same database
+    # a new bot on the same database
+    services = await open_services(bot_settings, packaged_router())
     try:
         async with polling(bot_settings, services) as second:
             start = len(api.calls)
@@ -347,7 +348,7 @@ async def test_a_restart_whose_last_confirmation_fails(
     """Telegram fails the getUpdates that marks the last updates read, as the bot stops."""
     api = fake_api
     chats = range(6201, 6206)
-    services = await open_services(bot_settings)
+    services = await open_services(bot_settings, packaged_router())
     try:
         async with polling(bot_settings, services):
             push(api, chats, RUBBISH)
@@ -355,7 +356,7 @@ async def test_a_restart_whose_last_confirmation_fails(
             api.fail("500", "getUpdates")  # the next getUpdates is the confirmation at stop
     finally:
         await services.close()
-    services = await open_services(bot_settings)
+    services = await open_services(bot_settings, packaged_router())
     try:
         async with polling(bot_settings, services):
             later = range(6301, 6303)

@@ -16,10 +16,11 @@ from functools import cache
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from packaged import packaged_router
 
 from bot import danger
 from bot.meldkaart import Meldkaart
-from bot.routing import Router, RouteResult, default_router
+from bot.routing import Router, RouteResult
 from bot.textnorm import MAX_CHARS, normalise
 
 from .conftest import FRAGMENTS, PROPERTY, any_text, linear_pattern, repeated, scaling
@@ -38,7 +39,7 @@ JSON_KEYS = {
 
 @cache
 def router() -> Router:
-    return default_router()
+    return packaged_router()
 
 
 def kaart() -> Meldkaart:

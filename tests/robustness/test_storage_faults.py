@@ -35,6 +35,7 @@ from typing import Any
 import aiosqlite
 import pytest
 from conftest import Replies, TelegramHarness
+from packaged import packaged_router
 from spreekuren_support import ADMIN, AGENT, LINE, NOW
 
 from bot import spreekuren
@@ -46,7 +47,6 @@ from bot.spreekuren import Draft
 from bot.staff import StaffDirectory, area_ids, audit_log
 from bot.stats import Question, Stats
 from bot.storage import Database, StorageError, migrations
-from bot.telegram.spreekuren import CLOCK
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
 DAY = date(2026, 12, 3)
@@ -222,7 +222,7 @@ def held_lock(path: Path) -> Iterator[Callable[[], None]]:
 
 
 async def _staff(bot: TelegramHarness) -> TelegramHarness:
-    bot.app.bot_data[CLOCK] = lambda: NOW
+    bot.services.clock = lambda: NOW
     added = await bot.send(f"/staff_toevoegen {AGENT} noord-oost Wijkagent", user=bot.ADMIN)
     assert "✅" in added.text
     return bot
@@ -358,14 +358,14 @@ async def services(
         await StaffDirectory(db, {ADMIN}).add(ADMIN, AGENT, ["noord-oost"], NOW, name="Wijkagent")
         await db.close()
         monkeypatch.setattr(aiosqlite, "connect", _read_only(aiosqlite.connect))
-    opened = await open_services(bot_settings)
+    opened = await open_services(bot_settings, packaged_router())
     yield opened
     await opened.close()
 
 
 @pytest.mark.parametrize("db_mode", ["ro"])
 async def test_a_read_only_database_is_said_clearly(telegram: TelegramHarness) -> None:
-    telegram.app.bot_data[CLOCK] = lambda: NOW
+    telegram.services.clock = lambda: NOW
     refused = await telegram.send(f"/spreekuur_nieuw {LINE}", user=AGENT)
     assert refused.texts == [STORAGE_ERROR_NL]
     listing = await telegram.send("/spreekuren noord-oost", user=AGENT)  # reading still works

@@ -20,10 +20,10 @@ from __future__ import annotations
 from bot.telegram.commands import Command, Role
 from bot.telegram.feature import Feature
 from bot.telegram.spreekuren import cancel, edit, guards, listing, overview, publish, staff_admin
-from bot.telegram.spreekuren.common import CLOCK, now_of
+from bot.telegram.spreekuren.common import now_of
 from bot.telegram.spreekuren.listing import card_lines
 
-__all__ = ["CLOCK", "card_lines", "feature", "now_of"]
+__all__ = ["card_lines", "feature", "now_of"]
 
 STAFF_COMMANDS = ("spreekuur_nieuw", "spreekuur_wijzig", "spreekuur_annuleer", "spreekuren_beheer")
 ADMIN_COMMANDS = ("staff_toevoegen", "staff_verwijderen", "staff_lijst")

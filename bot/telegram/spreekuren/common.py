@@ -26,22 +26,19 @@ from bot.telegram.render import esc, split_html
 
 log = logging.getLogger(__name__)
 
-CLOCK = "spreekuren_clock"  # bot_data: a callable giving an aware "now" (tests fix it)
 PICK_LIMIT = 20  # spreekuren offered as buttons to change or cancel
 MAX_ID = 2**53  # above every Telegram user id and spreekuur number; SQLite stops at 2**63
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
 def now_of(context: Context) -> datetime:
-    """The current time for this bot (a fixed one in tests)."""
-    clock = context.application.bot_data.get(CLOCK, spreekuren.system_clock)
-    return clock()  # type: ignore[no-any-return]
+    """The current time, by the services' clock (a fixed one in tests)."""
+    return context.services.clock()
 
 
 def directory(context: Context) -> StaffDirectory:
-    """Admins and staff, on the bot's database."""
-    services = context.services
-    return StaffDirectory(services.db, services.settings.admins)
+    """Admins and staff, from the services."""
+    return context.services.staff
 
 
 def user_id(update: Update) -> int:
