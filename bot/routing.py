@@ -173,7 +173,7 @@ class Router:
         def wider() -> frozenset[str]:
             return self.containing(text)
 
-        if self.learned is None or not norm:
+        if self.learned is None or not self._readable(norm):
             return settle(rules, None, self.meldkaart, self.limits, wider)
         if rules.emergency and self.limits.settle_unsure is None:
             return rules  # a rules 112 is final: the model is not asked
@@ -250,6 +250,13 @@ class Router:
             situation_named=twin < CLOSE * best_report[1],
             scores=ranked_reports,
         )
+
+    def _readable(self, norm: str) -> bool:
+        """Whether the model has something to read in NORM: a word that is not only a place
+        ("Wyck", "Sint Pieter": where, not what) and not only digits ("31-2", "14:00-15:30").
+        It took some such texts for an emergency."""
+        content = [w for w in words(norm) if w not in STOP_WORDS and w not in self._places]
+        return any(ch.isalpha() for w in content for ch in w)
 
     def containing(self, text: str) -> frozenset[str]:
         """The situations with a key word that holds one of TEXT's words ("overlast" is in

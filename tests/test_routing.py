@@ -123,3 +123,20 @@ def test_unseen_set_stays_at_least_as_good_as_measured(router: Router) -> None:
     assert report.over_triage_rate() <= 0.04
     assert report.non_reports_112 == 0
     assert report.top1() >= 0.91
+
+
+def test_a_buurt_name_alone_is_where_not_what(router: Router) -> None:
+    # the learned layer once took 'Wyck', 'Sint Pieter' and 'Randwyck' for emergencies
+    from bot.knowledge import load
+
+    knowledge = load()
+    names = [n for b in knowledge.buurten.values() for n in (b.name, *b.aliases)]
+    names += [n for a in knowledge.areas.values() for n in (a.name, *a.aliases)]
+    wrong = [n for n in names if router.route(n).emergency or router.route(n).situation]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("text", ["31-2", "14:00-15:30", "3-12-2026", "6221"])
+def test_digits_alone_are_never_an_emergency(router: Router, text: str) -> None:
+    # staff type dates and times into their conversations: the danger check reads every text
+    assert not router.route(text).emergency
