@@ -241,7 +241,7 @@ class Conversation:
         text = text.strip()
         if self._problem(text) or self._offer(text, state) or self.services.areas.is_postcode(text):
             return None
-        return await self.services.route(text)
+        return await self.services.route(text, door=self.door)
 
     # -- text ------------------------------------------------------------------------------
 
@@ -259,11 +259,11 @@ class Conversation:
         areas = self.services.areas
         if areas.is_postcode(text):
             return await self._area(text, state, fallback)
-        result = routed or await self.services.route(text)
+        result = routed or await self.services.route(text, door=self.door)
         state = replace(state, detected=normalise_language(result.language))
         language = state.language or lang or state.detected or "nl"
         if result.emergency:
-            return Turn(await self._card(result, text, state, language), state, language)
+            return Turn(await self.card(result, text, state, language), state, language)
         found_nothing = result.situation is None and not result.info
         if len(text.split()) <= MAX_AREA_WORDS and (state.asked_area or found_nothing):
             try:
@@ -275,7 +275,7 @@ class Conversation:
                 return await self._area_turn(looked_up, state, language)
         if result.vague and len(result.likely) > 1:
             return self._vague(result, state, language)
-        answer = await self._card(result, text, state, language)
+        answer = await self.card(result, text, state, language)
         offered = tuple(PickSituation(o.situation) for o in answer.card.options)
         return Turn(answer, _after(state, offered=offered), language)
 
@@ -307,7 +307,7 @@ class Conversation:
         )
         return Turn(question, _after(state, offered=tuple(c.pick for c in choices)), lang)
 
-    async def _card(
+    async def card(
         self,
         result: RouteResult,
         text: str | None,
@@ -315,6 +315,9 @@ class Conversation:
         lang: str,
         followup: bool = True,
     ) -> RouteAnswer:
+        """The answer card of RESULT (TEXT routed, or a pick when None), counted.
+
+        /api/route, which answers one text without a conversation, uses this too."""
         card = build_card(result, self.services.router.meldkaart, lang, ask_followup=followup)
         if not result.info:
             # Where the message says it is (a Maastricht postcode or buurt) beats the chat's area.
@@ -351,7 +354,7 @@ class Conversation:
             return Turn(Problem(N_("chat.option_unknown")), state, lang)
         # A pick answers the question it came from: no follow-up question again.
         result = answer_option(kaart, situation.id)
-        answer = await self._card(result, None, state, lang, followup=False)
+        answer = await self.card(result, None, state, lang, followup=False)
         return Turn(answer, _after(state), lang)
 
     async def _pick_buurt(self, buurt: str, state: ChatState, lang: str) -> Turn:

@@ -30,7 +30,6 @@ from bot.config import Settings
 from bot.services import Services, open_services
 from bot.storage import Database
 from bot.telegram.app import build_application
-from bot.telegram.resident import counted
 
 RESIDENT = 4242  # a resident's user id (and private chat id)
 ADMIN = 777  # a staff admin (MELDWIJZER_ADMINS)
@@ -111,7 +110,6 @@ class TelegramHarness:
         update.setdefault("update_id", self.api.new_update_id())
         start = len(self.api.calls)
         await self.app.process_update(Update.de_json(update, self.app.bot))
-        await counted(self.app)  # the anonymous counts are written beside the conversation
         return Replies(self.api.calls[start:])
 
     def user(self, user_id: int = RESIDENT, lang: str | None = "nl") -> dict[str, Any]:

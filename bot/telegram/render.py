@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.answers import AnswerCard, ChannelBlock, Option
+from bot.answers import AnswerCard, ChannelBlock
 from bot.areacard import AreaCard, render_area_text
+from bot.conversation import Listing, Offer, PickBuurt, PickSituation, PickSpreekuren, Question
 from bot.i18n import t
 from bot.meldkaart import Meldkaart
 
@@ -146,13 +147,13 @@ def _block_html(card: AnswerCard, block: ChannelBlock, primary: bool) -> str:
 def _answer_keyboard(card: AnswerCard) -> InlineKeyboardMarkup | None:
     lang = card.language
     rows: list[list[InlineKeyboardButton]] = []
-    for option in _options(card):
+    for option in card.options[:MAX_CHOICES]:
         data = callback(OPTION, option.situation)
         rows.append([InlineKeyboardButton(option.label, callback_data=data)])
     blocks = ([card.primary] if card.primary else []) + list(card.secondary)
     for block in blocks:
         for contact in block.contacts:
-            if contact.kind == "web" and (contact.href or "").startswith(("https://", "http://")):
+            if contact.kind == "web" and _linkable(contact.href):
                 label = t("telegram.web_button", lang, name=block.name)
                 rows.append([InlineKeyboardButton(label, url=contact.href)])
     if card.kind in ("report", "followup", "choices") and card.primary:
@@ -164,14 +165,8 @@ def _answer_keyboard(card: AnswerCard) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def _options(card: AnswerCard) -> list[Option]:
-    """The buttons: follow-up answers, or (unsure) the answer shown and its runners-up, max 3."""
-    if card.kind != "choices":
-        return list(card.options)
-    options = list(card.options)
-    if card.situation and card.title and all(o.situation != card.situation for o in options):
-        options.insert(0, Option(card.title, card.situation))
-    return options[:MAX_CHOICES]
+def _linkable(href: str | None) -> bool:
+    return bool(href) and str(href).startswith(("https://", "http://"))
 
 
 def _button(label: str, data: str) -> InlineKeyboardButton:
@@ -197,6 +192,36 @@ def without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarku
         if not any(str(b.callback_data or "").startswith(FEEDBACK + ":") for b in row)
     ]
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+# -- questions and listings --------------------------------------------------------------------
+
+
+def question_reply(question: Question) -> Reply:
+    """A question of the conversation with a button per choice; the 112 line in italics."""
+    text = f"<b>{esc(question.text)}</b>"
+    if question.reminder:
+        text += f"\n\n<i>{esc(question.reminder)}</i>"
+    rows = [[_button(c.label, offer_callback(c.pick))] for c in question.choices]
+    return Reply(split_html(text), InlineKeyboardMarkup(rows) if rows else None)
+
+
+def offer_callback(offer: Offer) -> str:
+    """The callback data of an offered option."""
+    if isinstance(offer, PickSituation):
+        return callback(OPTION, offer.situation)
+    if isinstance(offer, PickBuurt):
+        return callback(BUURT, offer.buurt)
+    assert isinstance(offer, PickSpreekuren)
+    return callback(SPREEKUREN, offer.area)
+
+
+def listing_reply(listing: Listing) -> Reply:
+    """A spreekuren listing, its heading in bold (none when there is nothing to list)."""
+    if listing.empty:
+        return Reply(split_html(esc(listing.text)))
+    first, _, rest = listing.text.partition("\n")
+    return Reply(split_html(f"<b>{esc(first)}</b>" + (f"\n{esc(rest)}" if rest else "")))
 
 
 # -- the area card ----------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 """The resident's conversation: /start, /help, /privacy, /taal, /stop, /wis, questions and buttons.
 
-One small handler per intent. Nothing a resident types is stored or logged: a text is routed,
-answered and counted (situation, channel, language; never the words), and forgotten.
+One small handler per intent. A text or a picked option goes to bot.conversation, which decides
+the answer and what is counted (situation, channel, language; never the words); nothing a
+resident types is stored or logged. `danger_first` runs before every other handler, so a text
+that is an emergency gets the 112 card in any state, also half-way a staff conversation.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
@@ -22,7 +23,6 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
-    Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -30,34 +30,27 @@ from telegram.ext import (
     filters,
 )
 
-from bot.answers import build_card
-from bot.conversation import answer_option
+from bot.conversation import PickSituation, Text
 from bot.i18n import LANGUAGES, t
-from bot.routing import RouteResult
 from bot.services import Services
-from bot.stats import Question
 from bot.storage import StorageError
 from bot.telegram import area
 from bot.telegram.commands import help_html
-from bot.telegram.context import Context, language_of
-from bot.telegram.outbox import Kept, urgent
+from bot.telegram.context import Context
 from bot.telegram.render import (
     FEEDBACK,
     LANGUAGE,
-    MAX_MESSAGE,
     OPTION,
     WIPE,
     Reply,
-    answer_reply,
     callback,
     parse_callback,
     without_feedback,
 )
+from bot.telegram.talk import DOOR, respond, send
 
 log = logging.getLogger(__name__)
 
-DOOR = "telegram"
-COUNTING = "counting"  # bot_data: the count tasks not yet done
 DELETE_BATCH = 100  # Telegram's deleteMessages takes at most 100 ids
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -68,69 +61,9 @@ EDITED = filters.UpdateType.EDITED_MESSAGE
 # -- sending ----------------------------------------------------------------------------------
 
 
-async def send(update: Update, context: Context, reply: Reply) -> list[Message]:
-    """Send REPLY to the update's chat (in groups as a reply to the message that asked); the
-    messages sent now (not those kept for later)."""
-    chat = update.effective_chat
-    if chat is None:
-        return []
-    quote = update.effective_message if chat.type != ChatType.PRIVATE else None
-    sent: list[Message] = []
-    with urgent(reply.urgent):
-        for index, text in enumerate(reply.texts):
-            last = index == len(reply.texts) - 1
-            markup = reply.keyboard if last else None
-            try:
-                if quote is not None and index == 0:
-                    sent.append(await quote.reply_text(text, reply_markup=markup, do_quote=True))
-                else:
-                    sent.append(await context.bot.send_message(chat.id, text, reply_markup=markup))
-            except Kept:
-                continue  # Telegram is away: the rest is kept behind it, delivered in order
-    return sent
-
-
 async def say(update: Update, context: Context, key: str, lang: str, **values: object) -> None:
     """Send the catalog text KEY (Telegram HTML) in LANG."""
     await send(update, context, Reply((t(key, lang, **values),)))
-
-
-def count(
-    context: Context, result: RouteResult, lang: str, area_id: str | None, pc4: str | None = None
-) -> None:
-    """Count one answered question (never its words), beside the conversation.
-
-    The write runs as its own task: the chat's next message need not wait for the database,
-    and a counting failure never costs an answer. `runner.stop` awaits them (`counted`), also
-    those started while PTB was already stopping, which PTB's own `create_task` would not await.
-    """
-    question = Question(
-        situation=result.situation,
-        channel=result.channel,
-        emergency=result.emergency,
-        language=lang,
-        door=DOOR,
-        area=area_id,
-        pc4=pc4,
-    )
-    task = asyncio.get_running_loop().create_task(_record(context, question), name="count")
-    tasks: set[asyncio.Task[None]] = context.bot_data.setdefault(COUNTING, set())
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
-
-
-async def counted(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Wait until every count started so far is written (tests, shutdown)."""
-    tasks = app.bot_data.get(COUNTING) or set()
-    if tasks:
-        await asyncio.gather(*list(tasks), return_exceptions=True)
-
-
-async def _record(context: Context, question: Question) -> None:
-    try:
-        await context.services.stats.record(question)
-    except (StorageError, ValueError) as exc:
-        log.warning("counting failed: %s", type(exc).__name__)
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -241,33 +174,11 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 
 async def question(update: Update, context: Context) -> None:
-    """Any text: the answer card (or the area card when it is a postcode or buurt)."""
+    """Any text: the conversation's answer (a card, an area, a question, a problem)."""
     message = update.effective_message
     if message is None or message.text is None:
         return
-    text = _addressed_text(message, context.bot.username)
-    settings = await context.chat_settings(update)
-    lang = language_of(update, settings)
-    if len(text) > MAX_MESSAGE:
-        await say(update, context, "telegram.too_long", lang, limit=MAX_MESSAGE)
-        return
-    if not any(ch.isalnum() for ch in text):  # blank, zero-width or only punctuation
-        await say(update, context, "chat.empty", lang)
-        return
-    if await area.answer_if_area(update, context, text, lang, expected=area.awaiting(context)):
-        return
-    router = context.services.router
-    result = await context.services.route(text, door=DOOR)
-    nothing = result.situation is None and not result.choices and not result.info
-    if nothing and await area.answer_if_area(
-        update, context, text, lang, expected=False, quiet=True
-    ):
-        return
-    await send(update, context, answer_reply(build_card(result, router.meldkaart, lang)))
-    if not result.info:
-        # Where the message says it is (a Maastricht postcode or buurt) beats the chat's area.
-        where = context.services.areas.where_in(text)
-        count(context, result, lang, where.area or settings.area, where.pc4)
+    await respond(update, context, Text(_addressed_text(message, context.bot.username)))
 
 
 def _addressed_text(message: Message, username: str) -> str:
@@ -307,18 +218,13 @@ async def pick_option(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    settings = await context.chat_settings(update)
-    lang = language_of(update, settings)
     parsed = parse_callback(query.data)
-    kaart = context.services.router.meldkaart
-    situation = kaart.situations.get(parsed.value) if parsed and parsed.kind == OPTION else None
-    if situation is None or not situation.is_report:
-        await query.answer(t("telegram.button_unknown", lang), show_alert=True)
+    if parsed is None or parsed.kind != OPTION:
+        await query.answer(
+            t("telegram.button_unknown", await context.language(update)), show_alert=True
+        )
         return
-    await query.answer()
-    result = answer_option(kaart, situation.id)
-    await send(update, context, answer_reply(build_card(result, kaart, lang, ask_followup=False)))
-    count(context, result, lang, settings.area)
+    await respond(update, context, PickSituation(parsed.value))
 
 
 async def feedback(update: Update, context: Context) -> None:
@@ -457,10 +363,14 @@ def commands(services: Services) -> list[BaseHandler]:  # type: ignore[type-arg]
     ]
 
 
+def asked() -> filters.BaseFilter:
+    """A text for the bot: in a private chat, or mentioning it in a group; new or edited."""
+    return (filters.TEXT & ~filters.COMMAND) & (PRIVATE | MENTIONS_ME) & (NEW | EDITED)
+
+
 def fallbacks(services: Services) -> list[BaseHandler]:  # type: ignore[type-arg]
     """Catch-alls registered after every plug-in: questions, other input, unknown buttons."""
-    asked = (filters.TEXT & ~filters.COMMAND) & (PRIVATE | MENTIONS_ME) & (NEW | EDITED)
-    handlers: list[BaseHandler] = [MessageHandler(asked, question)]  # type: ignore[type-arg]
+    handlers: list[BaseHandler] = [MessageHandler(asked(), question)]  # type: ignore[type-arg]
     for kind, key in _MEDIA:
         handlers.append(MessageHandler(kind & PRIVATE & (NEW | EDITED), _media_reply(key)))
     handlers.extend(

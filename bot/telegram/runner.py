@@ -31,7 +31,6 @@ from bot.telegram.commands import set_menus
 from bot.telegram.context import SERVICES
 from bot.telegram.intake import InboxQueue
 from bot.telegram.polling import Poller, pause, retry_seconds
-from bot.telegram.resident import counted
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +194,6 @@ async def stop(app: AnyApp) -> None:
         await updater.stop()
     if app.running:
         await app.stop()
-    await counted(app)  # the counts started beside the conversations, the last ones too
     services = app.bot_data[SERVICES]
     await services.inbox.flush()  # the handled updates' payloads deleted
     await services.stats.flush()
