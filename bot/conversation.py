@@ -218,6 +218,10 @@ class Conversation:
     ) -> Turn:
         """The answer to MESSAGE in STATE. LANG is the door's guess of the resident's language
         (a chosen one in STATE wins); ROUTED is MESSAGE's route result when a door has it."""
+        knowledge = self.services.areas.knowledge
+        if state.area not in knowledge.areas or state.buurt not in (None, *knowledge.buurten):
+            # an area the knowledge no longer has (or a page sent one it never had)
+            state = replace(state, area=None, buurt=None)
         if isinstance(message, Text):
             return await self._text(message.text, state, lang, routed)
         language = state.language or lang or state.detected or "nl"

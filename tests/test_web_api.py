@@ -155,7 +155,8 @@ async def test_route_bad_bodies_get_clear_json_errors(
     assert response.status_code == status
     body = response.json()
     assert body["error"] == code and body["language"] == "nl"
-    assert body["message"] == catalog("nl")[f"web.error.{code}"].format(field="door")
+    expected = catalog("nl")[f"web.error.{code}"]
+    assert body["message"] == expected.format(field="door", allowed="text, lang, situation")
 
 
 async def test_route_info_situation_is_not_a_pickable_report(client: httpx.AsyncClient) -> None:
@@ -621,3 +622,52 @@ async def test_an_unknown_query_parameter_is_refused_by_name(
 async def test_the_documented_parameters_still_pass(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/area?q=6221AB&lang=en")).status_code == 200
     assert (await client.get("/api/channels?lang=nl")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        (b"{}", "one_message"),
+        (b'{"text": "hallo", "situation": "hondenpoep"}', "one_message"),
+        (b'{"text": 7}', "text_not_text"),
+        (b'{"buurt": ["Wyck"]}', "not_a_name"),
+        (b'{"text": "hallo", "door": "web"}', "unknown_field"),
+        (b'{"text": "hallo", "state": []}', "bad_state"),
+        (b'{"text": "hallo", "state": {"language": "de"}}', "bad_state"),
+        (b'{"text": "hallo", "state": {"asked_area": "yes"}}', "bad_state"),
+        (b'{"text": "hallo", "state": {"offered": [{"situation": 1}]}}', "bad_state"),
+        (b'{"text": "hallo", "state": {"offered": [{"a": "b", "c": "d"}]}}', "unknown_field"),
+        (b'{"text": "hallo", "state": {"words": "mijn buurman"}}', "unknown_field"),
+    ],
+)
+async def test_chat_bad_bodies_get_clear_json_errors(
+    client: httpx.AsyncClient, payload: bytes, code: str
+) -> None:
+    response = await client.post(
+        "/api/chat", content=payload, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"] == code and response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"), [("   ", "Typ wat er aan de hand is"), ("x" * 2001, "te lang")]
+)
+async def test_chat_says_kindly_what_it_cannot_answer(
+    client: httpx.AsyncClient, text: str, words: str
+) -> None:
+    response = await client.post("/api/chat", json={"text": text, "lang": "nl"})
+    assert response.status_code == 200
+    answer = response.json()["answer"]
+    assert answer["kind"] == "problem" and words in answer["message"]
+
+
+async def test_chat_state_with_an_unknown_area_is_answered_without_it(
+    client: httpx.AsyncClient,
+) -> None:
+    state = {"area": "atlantis", "buurt": "Wyck", "offered": [{"buurt": "Atlantis"}]}
+    response = await client.post("/api/chat", json={"text": "1", "state": state})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["answer"]["kind"] == "problem"  # the offered buurt does not exist
+    assert body["state"]["area"] is None

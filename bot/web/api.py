@@ -4,31 +4,52 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from types import ModuleType
 from typing import Any
 
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot import __version__
-from bot.answers import build_card, channel_block
+from bot.answers import channel_block, render_text
 from bot.areacard import build_area_card, render_area_text
 from bot.areas import AreaNotFound
-from bot.conversation import answer_option
+from bot.conversation import (
+    AreaAnswer,
+    ChatState,
+    Conversation,
+    Listing,
+    Message,
+    Offer,
+    PickBuurt,
+    PickSituation,
+    PickSpreekuren,
+    Question,
+    RouteAnswer,
+    Text,
+    Turn,
+    answer_option,
+)
 from bot.i18n import LANGUAGES, normalise_language
 from bot.routing import RouteResult
 from bot.services import Services
-from bot.stats import Question
 from bot.web.errors import ApiError, request_language
-from bot.web.payloads import RouteRequest, plain, route_answer
+from bot.web.payloads import (
+    ChatRequest,
+    ChatStateBody,
+    OfferBody,
+    RouteRequest,
+    plain,
+    route_answer,
+)
 
 log = logging.getLogger("meldwijzer.web")
 
 # The web page marks its calls with this header, so the counters can tell the page from the API.
 DOOR_HEADER = "x-meldwijzer-door"
 ROUTE_FIELDS = frozenset(RouteRequest.__dataclass_fields__)
+CHAT_FIELDS = frozenset(ChatRequest.__dataclass_fields__)
 AREA_QUERY_MAX = 200
 
 
@@ -69,6 +90,114 @@ def query_language(request: Request) -> str | None:
     return lang
 
 
+_MESSAGE_FIELDS = ("text", "situation", "buurt", "spreekuren")
+_STATE_FIELDS = frozenset(ChatStateBody.__dataclass_fields__)
+_OFFER_FIELDS = frozenset(OfferBody.__dataclass_fields__)
+MAX_OFFERED = 10  # more options than any answer offers: the rest of a longer list is ignored
+
+
+def parse_chat(data: dict[str, Any]) -> tuple[Message, ChatState, str | None]:
+    """A /api/chat body as the conversation's message, state and language, checked by field."""
+    for key in data:
+        if key not in CHAT_FIELDS:
+            raise ApiError(422, "unknown_field", field=key, allowed=_names(ChatRequest))
+    if "lang" in data and data["lang"] not in LANGUAGES:
+        raise ApiError(422, "bad_lang")
+    given = [key for key in _MESSAGE_FIELDS if key in data]
+    if len(given) != 1:
+        raise ApiError(422, "one_message")
+    key = given[0]
+    value = data[key]
+    if not isinstance(value, str):
+        raise ApiError(422, "text_not_text" if key == "text" else "not_a_name", field=key)
+    message: Message = Text(value) if key == "text" else _offer(key, value)
+    state = parse_state(data.get("state"))
+    return message, state, data.get("lang")
+
+
+def parse_state(data: object) -> ChatState:
+    """The state the page sent back, checked by type; an id the service does not know is
+    answered as an option that no longer works (the state only ever holds ids and flags)."""
+    if data is None:
+        return ChatState()
+    if not isinstance(data, dict):
+        raise ApiError(422, "bad_state", field="state")
+    for key in data:
+        if key not in _STATE_FIELDS:
+            raise ApiError(
+                422, "unknown_field", field=f"state.{key}", allowed=_names(ChatStateBody)
+            )
+
+    def text(key: str, allowed: Iterable[str] | None = None) -> str | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or (allowed is not None and value not in allowed):
+            raise ApiError(422, "bad_state", field=f"state.{key}")
+        return value
+
+    asked = data.get("asked_area", False)
+    offered = data.get("offered", [])
+    if not isinstance(asked, bool):
+        raise ApiError(422, "bad_state", field="state.asked_area")
+    if not isinstance(offered, list):
+        raise ApiError(422, "bad_state", field="state.offered")
+    return ChatState(
+        language=text("language", LANGUAGES),
+        detected=text("detected", LANGUAGES),
+        area=text("area"),
+        buurt=text("buurt"),
+        asked_area=asked,
+        offered=tuple(parse_offer(item) for item in offered)[:MAX_OFFERED],
+    )
+
+
+def parse_offer(data: object) -> Offer:
+    """One offered option: exactly one of situation, buurt or spreekuren."""
+    if not isinstance(data, dict) or not data:
+        raise ApiError(422, "bad_state", field="state.offered")
+    for key in data:
+        if key not in _OFFER_FIELDS:
+            raise ApiError(
+                422, "unknown_field", field=f"state.offered.{key}", allowed=_names(OfferBody)
+            )
+    if len(data) != 1 or not isinstance(next(iter(data.values())), str):
+        raise ApiError(422, "bad_state", field="state.offered")
+    key, value = next(iter(data.items()))
+    return _offer(key, value)
+
+
+def _offer(key: str, value: str) -> Offer:
+    if key == "situation":
+        return PickSituation(value)
+    return PickBuurt(value) if key == "buurt" else PickSpreekuren(value)
+
+
+def _names(payload: type) -> str:
+    return ", ".join(getattr(payload, "__dataclass_fields__", ()))
+
+
+def offer_json(offer: Offer) -> dict[str, str]:
+    """An offered option as the page sends it back."""
+    if isinstance(offer, PickSituation):
+        return {"situation": offer.situation}
+    if isinstance(offer, PickBuurt):
+        return {"buurt": offer.buurt}
+    return {"spreekuren": offer.area}
+
+
+def state_json(state: ChatState) -> dict[str, Any]:
+    """The state as the page keeps it and sends it back."""
+    return {
+        "language": state.language,
+        "detected": state.detected,
+        "area": state.area,
+        "buurt": state.buurt,
+        "asked_area": state.asked_area,
+        "offered": [offer_json(o) for o in state.offered],
+    }
+
+
 class Api:
     """The handlers, bound to the services of one process."""
 
@@ -87,7 +216,7 @@ class Api:
         """Check a /api/route body field by field."""
         for key in data:
             if key not in ROUTE_FIELDS:
-                raise ApiError(422, "unknown_field", field=key)
+                raise ApiError(422, "unknown_field", field=key, allowed=_names(RouteRequest))
         text, lang, situation = data.get("text"), data.get("lang"), data.get("situation")
         if "lang" in data and lang not in LANGUAGES:
             raise ApiError(422, "bad_lang")
@@ -109,44 +238,73 @@ class Api:
         return RouteRequest(text, lang, None)
 
     async def route(self, request: Request) -> Response:
-        """POST /api/route: where to report what the text describes."""
+        """POST /api/route: where to report what the text describes (one text, for scripts)."""
         data = await read_json_object(request)
         explicit = data.get("lang") if data.get("lang") in LANGUAGES else None
         request.state.lang = explicit
         ask = self.parse_route(data)
-        router = self.services.router
+        conversation = Conversation(self.services, self.door(request))
         result: RouteResult
         lang: str
         if ask.situation is not None:
-            result = answer_option(router.meldkaart, ask.situation)
+            result = answer_option(self.services.router.meldkaart, ask.situation)
             lang = ask.lang or "nl"
         else:
             # The page and the API share one line on the routing threads, beside the bot's.
             result = await self.services.route(ask.text or "", door="http")
             lang = ask.lang or normalise_language(result.language)
-        card = build_card(result, router.meldkaart, lang)
-        counted = None
-        if not result.info:  # greetings and thanks are not questions (as in Telegram)
-            # Where the message says it is (a Maastricht postcode or buurt), for hotspots.
-            where = self.services.areas.where_in(ask.text) if ask.text else None
-            question = Question(
-                situation=result.situation,
-                channel=result.channel,
-                emergency=result.emergency,
-                language=lang,
-                door=self.door(request),
-                area=where.area if where else None,
-                pc4=where.pc4 if where else None,
-            )
-            counted = BackgroundTask(self.count, question)
-        return JSONResponse(route_answer(result, card), background=counted)
+        # the card the conversation gives, counted as it counts (a pick has no follow-up again)
+        answer = await conversation.card(
+            result, ask.text, ChatState(), lang, followup=ask.situation is None
+        )
+        return JSONResponse(route_answer(result, answer.card))
 
-    async def count(self, question: Question) -> None:
-        """Add the question to the anonymous counters; a counting failure never fails an answer."""
-        try:
-            await self.services.stats.record(question)
-        except Exception as exc:  # counted after the answer left: log the kind, nothing else
-            log.warning("could not count a question: %s", type(exc).__name__)
+    async def chat(self, request: Request) -> Response:
+        """POST /api/chat: one message of the conversation the web page holds."""
+        data = await read_json_object(request)
+        explicit = data.get("lang") if data.get("lang") in LANGUAGES else None
+        request.state.lang = explicit
+        message, state, lang = parse_chat(data)
+        turn = await Conversation(self.services, self.door(request)).answer(message, state, lang)
+        return JSONResponse(self.chat_body(turn))
+
+    def chat_body(self, turn: Turn) -> dict[str, Any]:
+        """The /api/chat answer: the answer by kind, its language, the state to send back."""
+        lang, answer = turn.language, turn.answer
+        body: dict[str, Any]
+        if isinstance(answer, RouteAnswer):
+            body = {"kind": "route", "card": plain(answer.card), "text": render_text(answer.card)}
+        elif isinstance(answer, AreaAnswer):
+            card = answer.card
+            body = {
+                "kind": "area",
+                "card": plain(card),
+                "kept": answer.kept,
+                "text": render_area_text(card, lang, self.services.router.meldkaart),
+                "calendar": self._calendar(card.area if card.kind == "area" else None),
+            }
+        elif isinstance(answer, Listing):
+            body = {
+                "kind": "listing",
+                "area": answer.area,
+                "area_name": answer.area_name,
+                "text": answer.text,
+                "calendar": self._calendar(answer.area),
+            }
+        elif isinstance(answer, Question):
+            body = {
+                "kind": "question",
+                "asks": answer.kind,
+                "text": answer.text,
+                "choices": [{"label": c.label, "pick": offer_json(c.pick)} for c in answer.choices],
+                "reminder": answer.reminder,
+            }
+        else:
+            body = {"kind": "problem", "message": answer.message(lang)}
+        return {"answer": body, "language": lang, "state": state_json(turn.state)}
+
+    def _calendar(self, area: str | None) -> str | None:
+        return calendar_path(area) if area and self.spreekuren is not None else None
 
     async def area(self, request: Request) -> Response:
         """GET /api/area?q=: the area team of a postcode or buurt, with its next spreekuren."""
@@ -168,9 +326,7 @@ class Api:
             items = await self.spreekuren.upcoming(self.services.db, result.area, now)
             lines = [self.spreekuren.format_occurrence(o, lang, today) for o in items]
         card = build_area_card(result, directory, lines)
-        calendar = (
-            calendar_path(result.area) if result.area and self.spreekuren is not None else None
-        )
+        calendar = self._calendar(result.area)
         body = {
             **result.to_json(),
             "card": plain(card),

@@ -59,6 +59,7 @@ def create_app(services: Services, telegram_app: Any = None) -> Starlette:
         Route("/docs", pages.docs, methods=["GET"]),
         Route("/i18n/{lang}.json", pages.texts, methods=["GET"]),
         api_route("/api/route", api.route, "POST"),
+        api_route("/api/chat", api.chat, "POST"),
         api_route("/api/area", api.area, "GET"),
         api_route("/api/channels", api.channels, "GET"),
         Route("/healthz", api.healthz, methods=["GET"]),

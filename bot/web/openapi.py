@@ -13,6 +13,8 @@ from bot.web.api import AREA_QUERY_MAX
 from bot.web.payloads import (
     AreaAnswer,
     ChannelList,
+    ChatAnswer,
+    ChatRequest,
     ErrorBody,
     Health,
     RouteAnswer,
@@ -72,6 +74,22 @@ def core_endpoints() -> list[Endpoint]:
                 "with its verified phone, web and app contacts, hours, why this channel, what to "
                 "expect, and the alternatives. Send `text`, or `situation` to pick one of the "
                 "options an earlier answer offered (then `text` is ignored)."
+            ),
+        ),
+        Endpoint(
+            "post",
+            "/api/chat",
+            "chat",
+            "One message of a conversation (the web page's door)",
+            {200: ChatAnswer, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody},
+            body=ChatRequest,
+            description=(
+                "The conversation the Telegram bot and `meldwijzer chat` hold, one message at a "
+                "time: send what was typed (`text`) or what was picked (`situation`, `buurt`, "
+                "`spreekuren`) with the `state` of the answer before. The answer is a route card, "
+                "an area card, a question with choices, a spreekuren listing or a problem said "
+                "kindly (too long, empty, not a buurt); send its `state` with the next message. "
+                "The state holds ids and flags only; nothing is stored on the server."
             ),
         ),
         Endpoint(
@@ -187,6 +205,7 @@ def build_openapi(
         props["text"].update(minLength=1, maxLength=settings.max_text_chars, pattern=NOT_ONLY_SPACE)
         props["situation"]["enum"] = sorted(s.id for s in kaart.situations.values() if s.is_report)
         request["anyOf"] = [{"required": ["text"]}, {"required": ["situation"]}]
+    _chat_schemas(schemas)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -202,6 +221,23 @@ def build_openapi(
         "paths": paths,
         "components": {"schemas": schemas},
     }
+
+
+def _chat_schemas(schemas: dict[str, Any]) -> None:
+    """/api/chat's request: one message field; the state and its options as sent back (every
+    field optional, nothing else allowed)."""
+    request = schemas.get("ChatRequest")
+    if request is None:
+        return
+    request["oneOf"] = [{"required": [k]} for k in ("text", "situation", "buurt", "spreekuren")]
+    state, offer = schemas["ChatStateBody"], schemas["OfferBody"]
+    state["required"] = []
+    state["additionalProperties"] = False
+    for name in offer["properties"]:
+        offer["properties"][name] = {"type": "string"}
+    offer["required"] = []
+    offer["additionalProperties"] = False
+    offer["oneOf"] = [{"required": [k]} for k in offer["properties"]]
 
 
 def _param(p: Param) -> dict[str, Any]:

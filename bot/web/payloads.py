@@ -64,6 +64,121 @@ class AreaAnswer:
 
 
 @dataclass(frozen=True)
+class OfferBody:
+    """An option the conversation offered: a situation id, a buurt name or an area id whose
+    spreekuren to show (one of the three)."""
+
+    situation: str | None = None
+    buurt: str | None = None
+    spreekuren: str | None = None
+
+
+@dataclass(frozen=True)
+class ChatStateBody:
+    """What the conversation remembers between messages (ids and flags, never words): send
+    back the `state` of the last answer."""
+
+    language: Language | None = field(default=None, metadata={"doc": "chosen by the resident"})
+    detected: Language | None = field(
+        default=None, metadata={"doc": "the language of the last message"}
+    )
+    area: str | None = field(default=None, metadata={"doc": "the chat's area id, once certain"})
+    buurt: str | None = None
+    asked_area: bool = field(
+        default=False, metadata={"doc": "the last answer asked for a postcode or buurt"}
+    )
+    offered: list[OfferBody] = field(
+        default_factory=list, metadata={"doc": "the options of the last answer, numbered from 1"}
+    )
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """One message of the conversation, with the state of the answer before it: `text` (what
+    was typed, a number picks an offered option) or a picked `situation`, `buurt` or
+    `spreekuren` area."""
+
+    text: str | None = field(default=None, metadata={"doc": "what the resident typed"})
+    situation: str | None = field(default=None, metadata={"doc": "a situation picked"})
+    buurt: str | None = field(default=None, metadata={"doc": "a buurt picked"})
+    spreekuren: str | None = field(
+        default=None, metadata={"doc": "an area whose spreekuren were picked"}
+    )
+    lang: Language | None = field(
+        default=None, metadata={"doc": "answer language; default: the language of the text"}
+    )
+    state: ChatStateBody | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a question, and what to send back to pick it."""
+
+    label: str
+    pick: OfferBody
+
+
+@dataclass(frozen=True)
+class ChatRoute:
+    """Where to report: the answer card (an emergency, a report, a greeting, not understood)."""
+
+    kind: Literal["route"]
+    card: AnswerCard
+    text: str = field(metadata={"doc": "the card as plain text"})
+
+
+@dataclass(frozen=True)
+class ChatArea:
+    """The area team: the area card; `kept`: it became the chat's area."""
+
+    kind: Literal["area"]
+    card: AreaCard
+    kept: bool
+    text: str = field(metadata={"doc": "the card as plain text"})
+    calendar: str | None = field(metadata={"doc": "path of the area's spreekuren feed"})
+
+
+@dataclass(frozen=True)
+class ChatQuestion:
+    """The conversation asks: which situation (a vague message), the postcode or buurt, or
+    which area's spreekuren."""
+
+    kind: Literal["question"]
+    asks: Literal["situation", "area", "spreekuren"]
+    text: str
+    choices: list[Choice]
+    reminder: str | None = field(metadata={"doc": "the 112 line"})
+
+
+@dataclass(frozen=True)
+class ChatListing:
+    """The upcoming spreekuren of an area, as plain text."""
+
+    kind: Literal["listing"]
+    area: str
+    area_name: str
+    text: str
+    calendar: str | None
+
+
+@dataclass(frozen=True)
+class ChatProblem:
+    """A message that cannot be answered as sent (too long, empty, not a buurt ...)."""
+
+    kind: Literal["problem"]
+    message: str = field(metadata={"doc": "what is wrong and what to do, for people"})
+
+
+@dataclass(frozen=True)
+class ChatAnswer:
+    """The conversation's answer, its language and the state to send with the next message."""
+
+    answer: ChatRoute | ChatArea | ChatQuestion | ChatListing | ChatProblem
+    language: Language
+    state: ChatStateBody
+
+
+@dataclass(frozen=True)
 class SpreekuurLine:
     """One spreekuur on one date."""
 

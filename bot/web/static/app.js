@@ -1,13 +1,19 @@
 // Meldwijzer Maastricht: the chat page. Plain JS, no build step; every text comes from
-// /i18n/<lang>.json (the web catalogs), every answer from the JSON API. Data is only ever put
-// on the page as text (textContent), never as markup.
+// /i18n/<lang>.json (the web catalogs), every answer from POST /api/chat, the conversation the
+// Telegram bot holds: this page only shows its answers. The conversation's state (ids and flags,
+// never words) lives in this page's memory and goes back with each message. Data is only ever
+// put on the page as text (textContent), never as markup.
 "use strict";
 
 (() => {
-  const POSTCODE = /^\s*[1-9][0-9]{3}\s*-?\s*([a-zA-Z]{2})?\s*$/;
-  const AREA_TRY_MAX_WORDS = 4; // a short text the router did not understand may be a buurt
   const SAFE_HREF = /^(https:|tel:|mailto:)/;
-  const state = { lang: document.documentElement.lang || "nl", texts: {}, busy: false, lastEscape: 0 };
+  const state = {
+    lang: document.documentElement.lang || "nl",
+    texts: {},
+    busy: false,
+    lastEscape: 0,
+    chat: null, // the conversation's state, as the last answer gave it
+  };
 
   const $ = (id) => document.getElementById(id);
 
@@ -142,14 +148,19 @@
     return button;
   }
 
-  function options(card) {
+  // Buttons that send what was picked, as the resident sees it (LABEL), to the conversation.
+  function choiceList(choices) {
     const list = el("ul", { class: "options" });
-    for (const option of card.options || []) {
-      const button = el("button", { type: "button", class: "option" }, option.label);
-      button.addEventListener("click", () => pick(option));
+    for (const choice of choices) {
+      const button = el("button", { type: "button", class: "option" }, choice.label);
+      button.addEventListener("click", () => pick(choice.label, choice.pick));
       list.append(el("li", {}, button));
     }
     return list;
+  }
+
+  function options(card) {
+    return choiceList((card.options || []).map((o) => ({ label: o.label, pick: { situation: o.situation } })));
   }
 
   function answerCard(card, text) {
@@ -222,14 +233,10 @@
     }
     flush();
     if (candidates.length) {
-      const list = el("ul", { class: "options" });
-      for (const candidate of candidates) {
-        const button = el("button", { type: "button", class: "option" },
-          candidate.buurt + " (" + candidate.area_name + ")");
-        button.addEventListener("click", () => busy(() => lookUp(candidate.buurt, true)));
-        list.append(el("li", {}, button));
-      }
-      article.append(list);
+      article.append(choiceList(candidates.map((c) => ({
+        label: c.buurt + " (" + c.area_name + ")",
+        pick: { buurt: c.buurt },
+      }))));
     }
     article.append(body);
     if (data.calendar && data.calendar.startsWith("/spreekuren/")) {
@@ -239,50 +246,62 @@
     return article;
   }
 
-  async function lookUpArea(query) {
-    return api("GET", "/api/area?q=" + encodeURIComponent(query) + "&lang=" + state.lang);
-  }
-
   function showArea(data) {
     addMessage("bot", areaCard(data));
     say((data.text || "").split("\n")[0] || tr("web.chat.area_found"));
   }
 
-  async function lookUp(text, echo) {
-    if (echo) addUser(text);
-    const result = await lookUpArea(text);
-    if (result.ok) showArea(result.data);
+  function questionCard(data) {
+    const article = el("article", { class: "card card-question", "data-kind": "question", "data-asks": data.asks });
+    article.append(el("p", { class: "question" }, data.text));
+    if ((data.choices || []).length) article.append(choiceList(data.choices));
+    if (data.reminder) article.append(el("p", { class: "reminder" }, data.reminder));
+    return article;
+  }
+
+  function listingCard(data) {
+    const article = el("article", { class: "card card-listing", "data-kind": "listing" });
+    const lines = (data.text || "").split("\n");
+    article.append(el("h3", { class: "card-title" }, lines[0] || ""));
+    if (lines.length > 1) article.append(paragraph(lines.slice(1)));
+    if (data.calendar && data.calendar.startsWith("/spreekuren/")) {
+      article.append(el("p", { class: "calendar" }, el("a", { href: data.calendar }, tr("web.chat.calendar"))));
+    }
+    return article;
+  }
+
+  // One turn of the conversation: show what the answer is, keep its state for the next message.
+  function showTurn(data) {
+    state.chat = data.state;
+    const answer = data.answer;
+    if (answer.kind === "route") showAnswer(answer);
+    else if (answer.kind === "area") showArea(answer);
+    else if (answer.kind === "question") {
+      addMessage("bot", questionCard(answer));
+      say(answer.text);
+    } else if (answer.kind === "listing") {
+      addMessage("bot", listingCard(answer));
+      say((answer.text || "").split("\n")[0]);
+    } else {
+      addMessage("bot", el("p", { role: "alert" }, answer.message), "msg-error");
+    }
+  }
+
+  async function send(message) {
+    const result = await api("POST", "/api/chat", { ...message, lang: state.lang, state: state.chat });
+    if (result.ok) showTurn(result.data);
     else addError(result);
   }
 
   async function ask(text) {
     addUser(text);
-    if (POSTCODE.test(text)) {
-      await lookUp(text, false);
-      return;
-    }
-    const result = await api("POST", "/api/route", { text, lang: state.lang });
-    if (!result.ok) {
-      addError(result);
-      return;
-    }
-    const words = text.trim().split(/\s+/).length;
-    if (result.data.card.kind === "empty" && words <= AREA_TRY_MAX_WORDS) {
-      const area = await lookUpArea(text);
-      if (area.ok) {
-        showArea(area.data);
-        return;
-      }
-    }
-    showAnswer(result.data);
+    await send({ text });
   }
 
-  async function pick(option) {
+  async function pick(label, choice) {
     await busy(async () => {
-      addUser(option.label);
-      const result = await api("POST", "/api/route", { situation: option.situation, lang: state.lang });
-      if (result.ok) showAnswer(result.data);
-      else addError(result);
+      addUser(label);
+      await send(choice);
     });
   }
 
@@ -333,11 +352,6 @@
     event.preventDefault();
     const field = $("question");
     const text = field.value.trim();
-    if (!text) {
-      addMessage("bot", el("p", { role: "alert" }, tr("web.chat.empty")), "msg-error");
-      field.focus();
-      return;
-    }
     busy(async () => {
       field.value = "";
       await ask(text);
