@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 TIMEOUT = 10.0  # seconds for one Bot API call before it counts as lost (and is retried)
 FLOOD_RATE = 30.0  # messages per second over all chats: Telegram's broadcast limit
 CONNECTIONS = 16  # keep-alive connections: far more than Telegram's 30 messages a second need
+# Handler groups before the usual group 0: note every message id (for /wis), then the danger
+# check, which answers an emergency and stops the update, in any state of any conversation
+# (also before a guided conversation's next answer, GROUP), then the guided conversations.
+REMEMBER_GROUP = GROUP - 2
+DANGER_GROUP = GROUP - 1
 
 
 def build_application(
@@ -87,7 +92,8 @@ def build_application(
         clock=spreekuren.now_of,
     )
     app.bot_data[GUIDED] = guided
-    app.add_handler(TypeHandler(Update, resident.remember_incoming), group=GROUP - 1)
+    app.add_handler(TypeHandler(Update, resident.remember_incoming), group=REMEMBER_GROUP)
+    app.add_handler(resident.danger_check(services), group=DANGER_GROUP)
     app.add_handler(guided.handler(), group=GROUP)  # a guided conversation's next answer
     app.add_handlers(
         resident.commands(services)

@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.chatsettings import ChatSettings, ChatSettingsStore
 from bot.i18n import normalise_language
+from bot.routing import RouteResult
 from bot.services import Services
 from bot.telegram.memory import MessageMemory
 
@@ -22,7 +23,13 @@ CHATS = "chats"
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """PTB's callback context with Meldwijzer's services at hand."""
+    """PTB's callback context with Meldwijzer's services at hand.
+
+    One context serves every handler of an update: `routed` carries the danger check's route
+    result of the update's text on to the question handler, so a text is routed once.
+    """
+
+    routed: tuple[str, RouteResult | None] | None = None
 
     @property
     def services(self) -> Services:

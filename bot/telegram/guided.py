@@ -9,6 +9,8 @@ next step and only then asks its question. So a restart, a crash (kill -9) or an
 the same database carries the conversation on; one delivered twice (after a crash, before
 Telegram was told it arrived) asks the current question again instead of taking it twice.
 A conversation silent for `TIMEOUT` has ended: the next message is told so, in its language.
+Only the danger check (bot.telegram.resident.danger_first) goes before it: an emergency typed
+half-way gets the 112 card, and the step it interrupted still waits for its answer.
 
 Why not python-telegram-bot's ConversationHandler with a persistence: measured on PTB 22.8, a
 persistent ConversationHandler writes its state only from `Application.update_persistence`,

@@ -23,6 +23,7 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -47,7 +48,7 @@ from bot.telegram.render import (
     parse_callback,
     without_feedback,
 )
-from bot.telegram.talk import DOOR, respond, send
+from bot.telegram.talk import DOOR, chat_state, conversation, respond, send
 
 log = logging.getLogger(__name__)
 
@@ -173,12 +174,37 @@ async def unknown_command(update: Update, context: Context) -> None:
 # -- questions --------------------------------------------------------------------------------
 
 
+async def danger_first(update: Update, context: Context) -> None:
+    """Every text, before any other handler: an emergency gets the 112 card, whatever else is
+    going on in the chat (a staff conversation waiting for a date, a question about the area),
+    and nothing else handles it; the conversation goes on after it as it was. Any other text
+    goes on to the handlers, with its route result kept for `question`."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    text = _addressed_text(message, context.bot.username)
+    state = await chat_state(update, context)
+    try:
+        routed = await conversation(context).route(text, state)
+    except Exception as exc:
+        # Said once, by the error handler; no later handler tries the same text again.
+        await context.application.process_error(update, exc)
+        raise ApplicationHandlerStop from exc
+    if routed is not None and routed.emergency:
+        await respond(update, context, Text(text), routed)
+        raise ApplicationHandlerStop
+    context.routed = (text, routed)
+
+
 async def question(update: Update, context: Context) -> None:
     """Any text: the conversation's answer (a card, an area, a question, a problem)."""
     message = update.effective_message
     if message is None or message.text is None:
         return
-    await respond(update, context, Text(_addressed_text(message, context.bot.username)))
+    text = _addressed_text(message, context.bot.username)
+    kept = context.routed
+    routed = kept[1] if kept is not None and kept[0] == text else None
+    await respond(update, context, Text(text), routed)
 
 
 def _addressed_text(message: Message, username: str) -> str:
@@ -366,6 +392,11 @@ def commands(services: Services) -> list[BaseHandler]:  # type: ignore[type-arg]
 def asked() -> filters.BaseFilter:
     """A text for the bot: in a private chat, or mentioning it in a group; new or edited."""
     return (filters.TEXT & ~filters.COMMAND) & (PRIVATE | MENTIONS_ME) & (NEW | EDITED)
+
+
+def danger_check(services: Services) -> BaseHandler:  # type: ignore[type-arg]
+    """The handler that goes before all others (its own group): `danger_first`."""
+    return MessageHandler(asked(), danger_first)
 
 
 def fallbacks(services: Services) -> list[BaseHandler]:  # type: ignore[type-arg]
