@@ -353,3 +353,11 @@ async def test_only_language_and_area_are_ever_kept(telegram) -> None:
     assert [dict(r) for r in rows] == [
         {"chat_id": telegram.RESIDENT, "language": "en", "area": None, "buurt": None}
     ]
+
+
+async def test_one_web_button_per_channel_each_named_apart(telegram) -> None:
+    # Buurtbemiddeling has two web addresses: it once got two identical buttons
+    replies = await telegram.send("we hebben al maanden ruzie met de buren over de schutting")
+    assert replies.first_line.startswith("Meld dit bij: Buurtbemiddeling")
+    links = [b["text"] for b in replies.buttons() if "url" in b]
+    assert len(links) == len(set(links)) == 2  # Buurtbemiddeling and the housing corporation

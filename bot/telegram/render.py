@@ -152,10 +152,11 @@ def _answer_keyboard(card: AnswerCard) -> InlineKeyboardMarkup | None:
         rows.append([InlineKeyboardButton(option.label, callback_data=data)])
     blocks = ([card.primary] if card.primary else []) + list(card.secondary)
     for block in blocks:
-        for contact in block.contacts:
-            if contact.kind == "web" and _linkable(contact.href):
-                label = t("telegram.web_button", lang, name=block.name)
-                rows.append([InlineKeyboardButton(label, url=contact.href)])
+        # One button per channel, to its first web address; the others are links in the text.
+        href = next((c.href for c in block.contacts if c.kind == "web" and _linkable(c.href)), None)
+        if href is not None:
+            label = t("telegram.web_button", lang, name=block.name)
+            rows.append([InlineKeyboardButton(label, url=href)])
     if card.kind in ("report", "followup", "choices") and card.primary:
         rows.append([_button(t("telegram.area_button", lang), callback(AREA_ASK, "ask"))])
     if any(block.channel_id in QUICK_EXIT_CHANNELS for block in blocks):
