@@ -116,3 +116,13 @@ async def test_spreekuren_command_and_button_answer(telegram, lang) -> None:
     assert command.messages
     button = await telegram.click("sp:noord-west", lang=lang)
     assert button.alerts and button.messages
+
+
+async def test_spreekuren_of_a_split_postcode_offers_every_buurt(telegram) -> None:
+    replies = await telegram.send("/spreekuren 6224")
+    labels = [b["text"] for b in replies.buttons() if b.get("callback_data", "").startswith("sp:")]
+    assert labels == [
+        "Wyckerpoort (Noord-Oost)",
+        "Wittevrouwenveld (Noord-Oost)",
+        "Scharn (Zuid-Oost)",
+    ]

@@ -101,12 +101,8 @@ async def _listing_for_query(update: Update, context: Context, query: str, lang:
         await show_listing(update, context, result.area, lang)
         return
     if result.status == Status.CHOOSE and result.candidates:
-        seen: list[str] = []
         rows = []
-        for candidate in result.candidates:
-            if candidate.area in seen:
-                continue
-            seen.append(candidate.area)
+        for candidate in result.candidates:  # every buurt, as /gebied offers them
             label = t(
                 "spreekuren.tg.candidate",
                 lang,
