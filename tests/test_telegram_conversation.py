@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot import chatsettings
+from bot.i18n import t
 from bot.meldkaart import FollowUp, FollowUpOption, Meldkaart, Situation, Text
 from bot.routing import Router, RouteResult
 from bot.stats import Question
@@ -361,3 +362,42 @@ async def test_one_web_button_per_channel_each_named_apart(telegram) -> None:
     assert replies.first_line.startswith("Meld dit bij: Buurtbemiddeling")
     links = [b["text"] for b in replies.buttons() if "url" in b]
     assert len(links) == len(set(links)) == 2  # Buurtbemiddeling and the housing corporation
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"), [("nl", "er is iets met mijn buren"), ("en", "something with my neighbours")]
+)
+async def test_a_vague_message_gets_the_likely_situations_as_buttons(
+    telegram, counted, lang, text
+) -> None:
+    replies = await telegram.send(text, lang=lang)
+    kaart = telegram.services.router.meldkaart
+    assert replies.first_line == t("answer.vague_question", lang)
+    options = [b for b in replies.buttons() if b.get("callback_data", "").startswith("o:")]
+    titles = [kaart.situation(b["callback_data"][2:]).title.get(lang) for b in options]
+    assert [b["text"] for b in options] == titles and len(titles) >= 3
+    assert "burenruzie" in [b["callback_data"][2:] for b in options]
+    assert counted.questions == []  # a question back is not an answer: the pick is counted
+    picked = await telegram.click("o:burenruzie", on=replies.messages[0], lang=lang)
+    assert "Buurtbemiddeling" in picked.first_line
+    assert [q.situation for q in counted.questions] == ["burenruzie"]
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("my neighbour plays loud music every night", "geluid-buren-nacht"),
+        ("Mein Nachbar ist seit Tagen nicht zu sehen, es riecht komisch", None),
+    ],
+)
+async def test_het_gaat_om_names_what_was_described_or_nothing(telegram, text, named) -> None:
+    kaart = telegram.services.router.meldkaart
+    replies = await telegram.send(text, lang="en")
+    first = replies.texts[0]
+    wrong = [kaart.situation(s).title.en for s in ("geluid-horeca-terras", "graffiti")]
+    named_lines = [line for line in first.splitlines() if line.startswith("This is about")]
+    if named:
+        assert named_lines == [t("answer.situation", "en", title=kaart.situation(named).title.en)]
+    else:  # unsure of the situation: the likely ones are asked, none is named
+        assert named_lines == [] and replies.first_line == t("answer.vague_question", "en")
+    assert not any(title in line for title in wrong for line in named_lines)
