@@ -408,7 +408,7 @@ def _with_stats(work: Callable[[Stats], Awaitable[T]]) -> T:
     async def run() -> T:
         db = await Database.open(settings.db_path)
         try:
-            return await work(Stats(db, settings, meldkaart=load_meldkaart(ROUTING_RULES_DIR)))
+            return await work(Stats(db, settings, meldkaart=load_meldkaart()))
         finally:
             await db.close()
 
