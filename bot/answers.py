@@ -1,13 +1,22 @@
 """The answer card: what a resident reads after a question, the same for every door.
 
-`build_card` turns a RouteResult into a structured card; `render_text` writes it as plain text
-(console chat, CLI, the web page's "copy" button). Telegram and the web page render the same card
-in their own markup.
+`build_card` turns a RouteResult into a structured card; `render_text` writes it whole as plain
+text (`meldwijzer route`, /api/route, the web page's "copy" button). On a phone the whole card is
+too long to find what to do, so the conversation's doors show it in two parts:
+
+- `brief`: the first message: the channel, its first phone number and web address, when it is
+  open, one line why, the other channels by name, the question and options, the 112 line;
+- `details`: on request (a button, or "meer" in the console): what happens after reporting,
+  every way to reach the channel, the other channels whole, and how to find the area team.
+
+An emergency card is never split: its first screen is the whole 112 card, the 112NL app included.
+Telegram and the web page render the same parts in their own markup.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from bot.i18n import t
 from bot.meldkaart import Channel, Meldkaart, Situation
@@ -33,7 +42,7 @@ class ChannelBlock:
     contacts: tuple[ContactLine, ...]
     hours: str | None
     why: str | None
-    expect: str
+    expect: str | None  # None in the first message: what happens next comes on request
     note: str | None
     anonymous: bool
 
@@ -208,7 +217,116 @@ def _block_lines(block: ChannelBlock, lang: str, with_why: bool) -> list[str]:
         lines.append(f"  {t('answer.hours', lang)}: {block.hours}")
     if with_why and block.why:
         lines.append(f"  {t('answer.why', lang)}: {block.why}")
-    lines.append(f"  {t('answer.expect', lang)}: {block.expect}")
+    if block.expect:
+        lines.append(f"  {t('answer.expect', lang)}: {block.expect}")
     if block.note:
         lines.append(f"  {block.note}")
     return lines
+
+
+# -- the first message and the details ----------------------------------------------------------
+
+SHORT_LABEL = 40  # a contact's label up to this long stays in the first message ("geen spoed")
+
+
+@dataclass(frozen=True)
+class Details:
+    """What an answer says on request: what happens after reporting, every way to reach the
+    channel, the other channels whole, and how to find the area team."""
+
+    language: str
+    primary: ChannelBlock
+    secondary: tuple[ChannelBlock, ...]
+    area: str
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The ids of the channels it shows, the primary first."""
+        return (self.primary.channel_id, *(b.channel_id for b in self.secondary))
+
+
+def has_details(card: AnswerCard) -> bool:
+    """True when CARD is shown in two parts: a channel to report to, and not an emergency."""
+    return card.primary is not None and card.kind != "emergency"
+
+
+def first_contacts(block: ChannelBlock) -> tuple[ContactLine, ...]:
+    """The contacts of the first message: the first phone number and the first web address
+    (else the first contact), each with its label only when that is short."""
+    phone = next((c for c in block.contacts if c.kind == "phone"), None)
+    web = next((c for c in block.contacts if c.kind == "web"), None)
+    chosen = [c for c in (phone, web) if c is not None] or list(block.contacts[:1])
+    return tuple(
+        replace(c, label=c.label if c.label and len(c.label) <= SHORT_LABEL else None)
+        for c in chosen
+    )
+
+
+def brief(card: AnswerCard) -> AnswerCard:
+    """The first message of CARD: its channel with the first phone and web address, the hours
+    and why; the other channels by name only. A card without details comes back whole."""
+    if not has_details(card) or card.primary is None:
+        return card
+    primary = replace(card.primary, contacts=first_contacts(card.primary), expect=None, note=None)
+    named = tuple(
+        replace(b, contacts=(), hours=None, why=None, expect=None, note=None)
+        for b in card.secondary
+    )
+    return replace(card, primary=primary, secondary=named)
+
+
+def details(card: AnswerCard) -> Details | None:
+    """The part of CARD that comes on request (None for an emergency or a card without channel)."""
+    if not has_details(card) or card.primary is None:
+        return None
+    primary = replace(card.primary, why=None)
+    return Details(card.language, primary, card.secondary, t("answer.area_hint", card.language))
+
+
+def details_of(kaart: Meldkaart, channels: Iterable[str], lang: str) -> Details | None:
+    """The details of an answer that showed CHANNELS (the primary first), rebuilt from the
+    meldkaart (a Telegram button carries the ids only); None when one is not (any more) known."""
+    ids = list(channels)
+    if not ids or any(c not in kaart.channels for c in ids):
+        return None
+    blocks = [channel_block(kaart.channel(c), lang) for c in ids]
+    return Details(lang, blocks[0], tuple(blocks[1:]), t("answer.area_hint", lang))
+
+
+def render_brief(card: AnswerCard) -> str:
+    """The first message of CARD as plain text (an emergency card whole, as `render_text`)."""
+    if not has_details(card):
+        return render_text(card)
+    short = brief(card)
+    lang = card.language
+    lines: list[str] = []
+    if short.primary:
+        lines.append(t("answer.report_to", lang, name=short.primary.name))
+        if short.title:
+            lines.append(t("answer.situation", lang, title=short.title))
+        lines.extend(_block_lines(short.primary, lang, with_why=True))
+    if short.secondary:
+        names = ", ".join(b.name for b in short.secondary)
+        lines.append(t("answer.also", lang, name=names))
+    if short.question:
+        lines.append("")
+        lines.append(short.question)
+        lines.extend(f"  {index}. {option.label}" for index, option in enumerate(short.options, 1))
+    if short.reminder:
+        lines.append("")
+        lines.append(short.reminder)
+    return "\n".join(lines).strip()
+
+
+def render_details(found: Details) -> str:
+    """The details as plain text: the channel whole, the other channels, the area team."""
+    lang = found.language
+    lines = [t("answer.details_heading", lang, name=found.primary.name)]
+    lines.extend(_block_lines(found.primary, lang, with_why=False))
+    for block in found.secondary:
+        lines.append("")
+        lines.append(t("answer.also", lang, name=block.name))
+        lines.extend(_block_lines(block, lang, with_why=False))
+    lines.append("")
+    lines.append(found.area)
+    return "\n".join(lines)

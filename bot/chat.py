@@ -1,7 +1,8 @@
 """The console chat (`meldwijzer chat`): the conversation a Telegram user has, in a terminal.
 
 A door like Telegram and the web page: every line goes to bot.conversation, and the answer comes
-back as plain text; options are numbered lines, and typing a number picks one.
+back as plain text; options are numbered lines, and typing a number picks one. An answer card
+shows its first message with a line "typ 'meer'"; typing "meer" (or "more") shows its details.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TextIO
 
-from bot.answers import render_text
+from bot.answers import Details, details, render_brief, render_details, render_text
 from bot.areacard import render_area_text
 from bot.conversation import (
     Answer,
@@ -31,6 +32,7 @@ from bot.services import Services
 
 DOOR = "cli"
 STOP = frozenset({"/stop", "/quit", "exit"})
+MORE = frozenset({"meer", "more", "details", "meer info", "more info"})
 
 
 async def run_console(
@@ -46,6 +48,7 @@ async def run_console(
         stdout.flush()
 
     say(t("chat.welcome", lang or "nl"))
+    shown_details: Details | None = None  # the details of the last answer card, for "meer"
     for raw in stdin:
         text = raw.strip()
         shown = state.language or "nl"
@@ -60,9 +63,14 @@ async def run_console(
         if command in ("/help", "/start"):
             say(t("chat.welcome", shown))
             continue
+        if text.lower() in MORE:
+            say(render_details(shown_details) if shown_details else t("chat.no_details", shown))
+            continue
         turn = await conversation.answer(_message(command, rest, text), state)
         state = turn.state
-        say(render(turn.answer, turn.language, services.router.meldkaart))
+        answer = turn.answer
+        shown_details = details(answer.card) if isinstance(answer, RouteAnswer) else None
+        say(render(answer, turn.language, services.router.meldkaart))
     return 0
 
 
@@ -75,9 +83,12 @@ def _message(command: str, rest: str, text: str) -> Message:
 
 
 def render(answer: Answer, lang: str, kaart: Meldkaart) -> str:
-    """ANSWER as plain text in LANG; options as numbered lines."""
+    """ANSWER as plain text in LANG; options as numbered lines; an answer card's first message
+    with the line that says how to see its details."""
     if isinstance(answer, RouteAnswer):
-        return render_text(answer.card)
+        if details(answer.card) is None:
+            return render_text(answer.card)
+        return render_brief(answer.card) + "\n\n" + t("chat.more_hint", answer.card.language)
     if isinstance(answer, AreaAnswer):
         return render_area_text(answer.card, lang, kaart)
     if isinstance(answer, Listing):

@@ -360,7 +360,12 @@ async def test_one_web_button_per_channel_each_named_apart(telegram) -> None:
     # Buurtbemiddeling has two web addresses: it once got two identical buttons
     replies = await telegram.send("we hebben al maanden ruzie met de buren over de schutting")
     assert replies.first_line.startswith("Meld dit bij: Buurtbemiddeling")
-    links = [b["text"] for b in replies.buttons() if "url" in b]
+    first = [b["text"] for b in replies.buttons() if "url" in b]
+    assert first == ["🌐 Buurtbemiddeling Maastricht"]  # the channel's own link, first
+    # the details (the "Meer" button) carry a button per channel shown there
+    more = replies.button("ℹ️")
+    details = await telegram.click(more["callback_data"], on=replies.messages[0])
+    links = [b["text"] for b in details.buttons() if "url" in b]
     assert len(links) == len(set(links)) == 2  # Buurtbemiddeling and the housing corporation
 
 

@@ -7,6 +7,7 @@ which returns None for anything it did not make.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.answers import AnswerCard, ChannelBlock
+from bot.answers import AnswerCard, ChannelBlock, Details, brief, details
 from bot.areacard import AreaCard, render_area_text
 from bot.conversation import Listing, Offer, PickBuurt, PickSituation, PickSpreekuren, Question
 from bot.i18n import t
@@ -32,9 +33,11 @@ WIPE = "wis"  # wis:now: the quick exit
 LANGUAGE = "lang"  # lang:<nl|en>
 SPREEKUREN = "sp"  # sp:<area id>: the spreekuren of an area (issue 5)
 BUURT = "bu"  # bu:<buurt name>: the resident picks a buurt when a postcode spans areas
+MORE = "mr"  # mr:<lang>:<fingerprint>:<channel places>: the details of an answer (issue 13)
 QUICK_EXIT_CHANNELS = frozenset({"veilig-thuis"})
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+_MORE_VALUE = re.compile(r"^(nl|en):([0-9a-f]{4}):(\d{1,3}(?:\.\d{1,3}){0,7})$")
 _EMOJI = {"phone": "📞", "web": "🌐", "app": "📱", "email": "✉️"}
 
 
@@ -81,6 +84,8 @@ def parse_callback(data: str | None) -> Callback | None:
         return None
     if kind in (OPTION, SPREEKUREN) and _ID.match(rest):
         return Callback(kind, rest)
+    if kind == MORE and _MORE_VALUE.match(rest):
+        return Callback(kind, rest)
     if kind == BUURT and rest.strip() and rest.isprintable():
         return Callback(kind, rest)
     if (kind, rest) in ((AREA_ASK, "ask"), (WIPE, "now")):
@@ -93,24 +98,50 @@ def parse_callback(data: str | None) -> Callback | None:
 # -- the answer card --------------------------------------------------------------------------
 
 
-def answer_reply(card: AnswerCard) -> Reply:
-    """The answer card as Telegram HTML with its buttons."""
+def answer_reply(card: AnswerCard, kaart: Meldkaart) -> Reply:
+    """The answer card's first message as Telegram HTML with its buttons: an emergency card
+    whole; any other card with a channel in brief, its details behind the "Meer" button."""
     lang = card.language
+    found = details(card)
+    shown = brief(card)
     paragraphs: list[str] = []
     if card.kind == "emergency":
         paragraphs.append(f"<b>{esc(t('answer.emergency_first_line', lang))}</b>")
-    if card.primary:
-        paragraphs.append(_block_html(card, card.primary, primary=True))
-    for block in card.secondary:
-        paragraphs.append(_block_html(card, block, primary=False))
+    if shown.primary:
+        paragraphs.append(_block_html(shown, shown.primary, primary=True))
+    if found is not None and shown.secondary:
+        names = ", ".join(b.name for b in shown.secondary)
+        paragraphs.append(esc(t("answer.also", lang, name=names)))
+    else:
+        for block in shown.secondary:
+            paragraphs.append(_block_html(shown, block, primary=False))
     if card.message:
         paragraphs.append(esc(card.message))
     if card.question:
         paragraphs.append(f"<b>{esc(card.question)}</b>")
     if card.reminder:
         paragraphs.append(f"<i>{esc(card.reminder)}</i>")
+    more = more_callback(found, kaart) if found is not None else None
     urgent = card.kind == "emergency"
-    return Reply(split_html("\n\n".join(paragraphs)), _answer_keyboard(card), urgent)
+    return Reply(split_html("\n\n".join(paragraphs)), _answer_keyboard(shown, more), urgent)
+
+
+def details_reply(found: Details) -> Reply:
+    """The details of an answer (the "Meer" button): the channel whole, the other channels,
+    how to find the area team; a web button per channel and the wijkteam button."""
+    lang = found.language
+    heading = f"<b>{esc(t('answer.details_heading', lang, name=found.primary.name))}</b>"
+    paragraphs = [heading + "\n" + _contact_html(found.primary, lang, with_why=False)]
+    for block in found.secondary:
+        heading = f"<b>{esc(t('answer.also', lang, name=block.name))}</b>"
+        paragraphs.append(heading + "\n" + _contact_html(block, lang, with_why=False))
+    paragraphs.append(f"<i>{esc(found.area)}</i>")
+    blocks = [found.primary, *found.secondary]
+    rows = _web_rows(blocks, lang)
+    rows.append([_button(t("telegram.area_button", lang), callback(AREA_ASK, "ask"))])
+    if any(block.channel_id in QUICK_EXIT_CHANNELS for block in blocks):
+        rows.append([_button(t("telegram.wipe_button", lang), callback(WIPE, "now"))])
+    return Reply(split_html("\n\n".join(paragraphs)), InlineKeyboardMarkup(rows))
 
 
 def _block_html(card: AnswerCard, block: ChannelBlock, primary: bool) -> str:
@@ -124,6 +155,13 @@ def _block_html(card: AnswerCard, block: ChannelBlock, primary: bool) -> str:
         lines.append(f"<b>{esc(t('answer.report_to', lang, name=block.name))}</b>")
     if primary and card.title:
         lines.append(esc(t("answer.situation", lang, title=card.title)))
+    lines.append(_contact_html(block, lang, with_why=primary))
+    return "\n".join(line for line in lines if line)
+
+
+def _contact_html(block: ChannelBlock, lang: str, with_why: bool) -> str:
+    """A channel's contacts, hours, why (WITH_WHY), what to expect and note, one per line."""
+    lines: list[str] = []
     for contact in block.contacts:
         label = f" ({esc(contact.label)})" if contact.label else ""
         kind = esc(t("contact." + contact.kind, lang))
@@ -136,34 +174,71 @@ def _block_html(card: AnswerCard, block: ChannelBlock, primary: bool) -> str:
         lines.append(f"{emoji} {kind}: {value}{label}")
     if block.hours:
         lines.append(f"🕐 {esc(t('answer.hours', lang))}: {esc(block.hours)}")
-    if primary and block.why:
+    if with_why and block.why:
         lines.append(f"<i>{esc(t('answer.why', lang))}:</i> {esc(block.why)}")
-    lines.append(f"<i>{esc(t('answer.expect', lang))}:</i> {esc(block.expect)}")
+    if block.expect:
+        lines.append(f"<i>{esc(t('answer.expect', lang))}:</i> {esc(block.expect)}")
     if block.note:
         lines.append(esc(block.note))
     return "\n".join(lines)
 
 
-def _answer_keyboard(card: AnswerCard) -> InlineKeyboardMarkup | None:
+def _answer_keyboard(card: AnswerCard, more: str | None) -> InlineKeyboardMarkup | None:
     lang = card.language
     rows: list[list[InlineKeyboardButton]] = []
     for option in card.options[:MAX_CHOICES]:
         data = callback(OPTION, option.situation)
         rows.append([InlineKeyboardButton(option.label, callback_data=data)])
+    if more is not None:
+        rows.append([_button(t("telegram.more_button", lang), more)])
     blocks = ([card.primary] if card.primary else []) + list(card.secondary)
-    for block in blocks:
-        # One button per channel, to its first web address; the others are links in the text.
-        href = next((c.href for c in block.contacts if c.kind == "web" and _linkable(c.href)), None)
-        if href is not None:
-            label = t("telegram.web_button", lang, name=block.name)
-            rows.append([InlineKeyboardButton(label, url=href)])
-    if card.kind in ("report", "followup", "choices") and card.primary:
-        rows.append([_button(t("telegram.area_button", lang), callback(AREA_ASK, "ask"))])
+    rows.extend(_web_rows(blocks, lang))
     if any(block.channel_id in QUICK_EXIT_CHANNELS for block in blocks):
         rows.append([_button(t("telegram.wipe_button", lang), callback(WIPE, "now"))])
     if card.primary:
         rows.append(feedback_row(card.situation, lang))
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _web_rows(blocks: list[ChannelBlock], lang: str) -> list[list[InlineKeyboardButton]]:
+    """One button per channel, to its first web address; the others are links in the text."""
+    rows = []
+    for block in blocks:
+        href = next((c.href for c in block.contacts if c.kind == "web" and _linkable(c.href)), None)
+        if href is not None:
+            label = t("telegram.web_button", lang, name=block.name)
+            rows.append([InlineKeyboardButton(label, url=href)])
+    return rows
+
+
+# -- the "Meer" button --------------------------------------------------------------------------
+
+
+def more_callback(found: Details, kaart: Meldkaart) -> str | None:
+    """The data of the "Meer" button: the language, a fingerprint of the meldkaart's channels
+    and the shown channels' places in it ("mr:nl:3f2a:2.0.13"); None if it would not fit."""
+    order = list(kaart.channels)
+    places = ".".join(str(order.index(c)) for c in found.channels if c in order)
+    data = f"{MORE}:{found.language}:{_fingerprint(order)}:{places}"
+    return data if len(data.encode("utf-8")) <= MAX_CALLBACK else None
+
+
+def more_channels(value: str, kaart: Meldkaart) -> tuple[str, tuple[str, ...]] | None:
+    """The language and channel ids of a "Meer" button's value; None when the meldkaart's
+    channels changed since the button was made (an old button) or the value is not ours."""
+    match = _MORE_VALUE.match(value)
+    if match is None:
+        return None
+    lang, fingerprint, places = match.groups()
+    order = list(kaart.channels)
+    indices = [int(p) for p in places.split(".")]
+    if fingerprint != _fingerprint(order) or any(i >= len(order) for i in indices):
+        return None
+    return lang, tuple(order[i] for i in indices)
+
+
+def _fingerprint(order: list[str]) -> str:
+    return hashlib.sha256("\n".join(order).encode("utf-8")).hexdigest()[:4]
 
 
 def _linkable(href: str | None) -> bool:
@@ -185,12 +260,18 @@ def feedback_row(situation: str | None, lang: str) -> list[InlineKeyboardButton]
 
 def without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
     """MARKUP with the 👍 / 👎 row removed (once answered, it is not asked again)."""
+    return without(markup, FEEDBACK)
+
+
+def without(markup: InlineKeyboardMarkup | None, kind: str) -> InlineKeyboardMarkup | None:
+    """MARKUP without the rows of buttons of KIND (the 👍 / 👎 once answered, "Meer" once
+    shown)."""
     if markup is None:
         return None
     rows = [
         list(row)
         for row in markup.inline_keyboard
-        if not any(str(b.callback_data or "").startswith(FEEDBACK + ":") for b in row)
+        if not any(str(b.callback_data or "").startswith(kind + ":") for b in row)
     ]
     return InlineKeyboardMarkup(rows) if rows else None
 

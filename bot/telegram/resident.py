@@ -31,6 +31,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.answers import details_of
 from bot.conversation import PickSituation, Text
 from bot.i18n import LANGUAGES, t
 from bot.services import Services
@@ -41,11 +42,15 @@ from bot.telegram.context import Context
 from bot.telegram.render import (
     FEEDBACK,
     LANGUAGE,
+    MORE,
     OPTION,
     WIPE,
     Reply,
     callback,
+    details_reply,
+    more_channels,
     parse_callback,
+    without,
     without_feedback,
 )
 from bot.telegram.talk import DOOR, chat_state, conversation, respond, send
@@ -287,15 +292,19 @@ async def feedback(update: Update, context: Context) -> None:
 
 
 FEEDBACK_SEEN = "feedback_seen"
+MORE_SEEN = "more_seen"
 FEEDBACK_MEMORY = 10_000  # answers remembered; an older one pressed again counts again
 
 
 def _first_feedback(context: Context, chat_id: int, message_id: int) -> bool:
-    """True the first time an answer's feedback is pressed (a bounded memory, never stored;
-    the key is a hash, so no chat id is kept in it)."""
-    seen: OrderedDict[int, None] = context.application.bot_data.setdefault(
-        FEEDBACK_SEEN, OrderedDict()
-    )
+    """True the first time an answer's feedback is pressed."""
+    return _first_press(context, FEEDBACK_SEEN, chat_id, message_id)
+
+
+def _first_press(context: Context, memory: str, chat_id: int, message_id: int) -> bool:
+    """True the first time a button of MEMORY's kind under a message is pressed (a bounded
+    memory, never stored; the key is a hash, so no chat id is kept in it)."""
+    seen: OrderedDict[int, None] = context.application.bot_data.setdefault(memory, OrderedDict())
     key = hash((chat_id, message_id))
     if key in seen:
         return False
@@ -303,6 +312,37 @@ def _first_feedback(context: Context, chat_id: int, message_id: int) -> bool:
     if len(seen) > FEEDBACK_MEMORY:
         seen.popitem(last=False)
     return True
+
+
+async def more_pressed(update: Update, context: Context) -> None:
+    """The "Meer" button under an answer: its details as a message of their own, once; the
+    button then goes. A double tap is answered quietly; an old button (the meldkaart's
+    channels changed since) gets the polite "this button does not work (any more)"."""
+    query = update.callback_query
+    if query is None:
+        return
+    parsed = parse_callback(query.data)
+    kaart = context.services.router.meldkaart
+    shown = more_channels(parsed.value, kaart) if parsed and parsed.kind == MORE else None
+    found = details_of(kaart, shown[1], shown[0]) if shown else None
+    if found is None:
+        lang = await context.language(update)
+        await query.answer(t("telegram.button_unknown", lang), show_alert=True)
+        return
+    message = query.message
+    if message is not None and not _first_press(
+        context, MORE_SEEN, message.chat.id, message.message_id
+    ):
+        await query.answer()  # a double tap: the details were sent already
+        return
+    await query.answer()
+    await send(update, context, details_reply(found))
+    if isinstance(message, Message) and message.reply_markup is not None:
+        try:
+            await query.edit_message_reply_markup(without(message.reply_markup, MORE))
+        except BadRequest as exc:  # the button already went with an earlier press
+            if "not modified" not in str(exc).lower():
+                raise
 
 
 async def choose_language(update: Update, context: Context) -> None:
@@ -384,6 +424,7 @@ def commands(services: Services) -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("wis", wipe),
         CallbackQueryHandler(pick_option, pattern=rf"^{OPTION}:"),
         CallbackQueryHandler(feedback, pattern=rf"^{FEEDBACK}:"),
+        CallbackQueryHandler(more_pressed, pattern=rf"^{MORE}:"),
         CallbackQueryHandler(choose_language, pattern=rf"^{LANGUAGE}:(nl|en)$"),
         CallbackQueryHandler(wipe_button, pattern=rf"^{WIPE}:now$"),
     ]

@@ -116,7 +116,7 @@ async def show(update: Update, context: Context, turn: Turn) -> None:
     if query is not None:
         await query.answer()
     if isinstance(answer, RouteAnswer):
-        await send(update, context, answer_reply(answer.card))
+        await send(update, context, answer_reply(answer.card, context.services.router.meldkaart))
     elif isinstance(answer, AreaAnswer):
         await _show_area(update, context, answer, lang)
     elif isinstance(answer, Listing):
