@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot import __version__
-from bot.answers import channel_block, render_text
+from bot.answers import brief, channel_block, details, render_brief, render_text
 from bot.areacard import build_area_card, render_area_text
 from bot.areas import AreaNotFound
 from bot.conversation import (
@@ -273,7 +273,14 @@ class Api:
         lang, answer = turn.language, turn.answer
         body: dict[str, Any]
         if isinstance(answer, RouteAnswer):
-            body = {"kind": "route", "card": plain(answer.card), "text": render_text(answer.card)}
+            whole = answer.card
+            body = {
+                "kind": "route",
+                "card": plain(brief(whole)),
+                "details": plain(details(whole)),
+                "first": render_brief(whole),
+                "text": render_text(whole),
+            }
         elif isinstance(answer, AreaAnswer):
             card = answer.card
             body = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.answers import AnswerCard, ChannelBlock, render_text
+from bot.answers import AnswerCard, ChannelBlock, Details, render_text
 from bot.areacard import AreaCard
 from bot.areas import Candidate
 from bot.routing import RouteResult
@@ -123,8 +123,17 @@ class ChatRoute:
     """Where to report: the answer card (an emergency, a report, a greeting, not understood)."""
 
     kind: Literal["route"]
-    card: AnswerCard
-    text: str = field(metadata={"doc": "the card as plain text"})
+    card: AnswerCard = field(
+        metadata={"doc": "the first message: an emergency card whole, any other in brief"}
+    )
+    details: Details | None = field(
+        metadata={
+            "doc": "what the page shows on request: what happens next, every contact, the other"
+            " channels, the area team; null for an emergency or a card without channel"
+        }
+    )
+    first: str = field(metadata={"doc": "the first message as plain text"})
+    text: str = field(metadata={"doc": "the whole card as plain text, to copy"})
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,10 @@
     return choiceList((card.options || []).map((o) => ({ label: o.label, pick: { situation: o.situation } })));
   }
 
-  function answerCard(card, text) {
+  // The answer's first message: an emergency card whole, any other in brief (the channel, its
+  // first phone and web address, hours, why, the other channels by name); DETAILS (what happens
+  // next, every contact, the other channels whole, the area team) behind the "Meer" button.
+  function answerCard(card, details, text) {
     const emergency = card.kind === "emergency";
     const article = el("article", { class: "card card-" + card.kind, "data-kind": card.kind });
     if (emergency) {
@@ -176,9 +179,14 @@
       if (card.title) article.append(el("p", { class: "situation" }, tr("answer.situation", { title: card.title })));
       article.append(channelBlock(card.primary, true));
     }
-    for (const block of card.secondary || []) {
-      article.append(el("h4", { class: "also" }, tr("answer.also", { name: block.name })));
-      article.append(channelBlock(block, false));
+    const secondary = card.secondary || [];
+    if (details && secondary.length) {
+      article.append(el("p", { class: "also" }, tr("answer.also", { name: secondary.map((b) => b.name).join(", ") })));
+    } else {
+      for (const block of secondary) {
+        article.append(el("h4", { class: "also" }, tr("answer.also", { name: block.name })));
+        article.append(channelBlock(block, false));
+      }
     }
     if (card.message) article.append(el("p", { class: "message" }, card.message));
     if (card.question) {
@@ -186,13 +194,40 @@
       article.append(options(card));
     }
     if (card.reminder) article.append(el("p", { class: "reminder" }, card.reminder));
+    if (details) article.append(detailsPart(details));
     if (text) article.append(el("p", { class: "card-tools" }, copyButton(text)));
     return article;
   }
 
+  let detailsCount = 0;
+
+  // The details, in the answer's JSON already: the button only shows or hides them.
+  function detailsPart(details) {
+    const id = "details-" + (++detailsCount);
+    const part = el("div", { class: "details" });
+    const button = el("button", { type: "button", class: "more", "aria-expanded": "false", "aria-controls": id },
+      tr("web.chat.more"));
+    const body = el("section", { id, class: "details-body", hidden: "hidden" });
+    body.append(el("h4", {}, tr("answer.details_heading", { name: details.primary.name })));
+    body.append(channelBlock(details.primary, false));
+    for (const block of details.secondary || []) {
+      body.append(el("h4", { class: "also" }, tr("answer.also", { name: block.name })));
+      body.append(channelBlock(block, false));
+    }
+    body.append(el("p", { class: "area-hint" }, details.area));
+    button.addEventListener("click", () => {
+      const open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", String(open));
+      button.textContent = open ? tr("web.chat.less") : tr("web.chat.more");
+      body.hidden = !open;
+    });
+    part.append(button, body);
+    return part;
+  }
+
   function showAnswer(data) {
     const card = data.card;
-    addMessage("bot", answerCard(card, data.text), card.kind === "emergency" ? "msg-emergency" : null);
+    addMessage("bot", answerCard(card, data.details, data.text), card.kind === "emergency" ? "msg-emergency" : null);
     if (card.kind === "emergency") say(tr("answer.emergency_first_line"), true);
     else if (card.primary) say(tr("answer.report_to", { name: card.primary.name }));
     else say(card.message || card.question || "");
