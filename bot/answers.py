@@ -5,7 +5,7 @@ text (`meldwijzer route`, /api/route, the web page's "copy" button). On a phone 
 too long to find what to do, so the conversation's doors show it in two parts:
 
 - `brief`: the first message: the channel, its first phone number and web address, when it is
-  open, one line why, the other channels by name, the question and options, the 112 line;
+  open, one line why, the question and options, the 112 line;
 - `details`: on request (a button, or "meer" in the console): what happens after reporting,
   every way to reach the channel, the other channels whole, and how to find the area team.
 
@@ -264,15 +264,11 @@ def first_contacts(block: ChannelBlock) -> tuple[ContactLine, ...]:
 
 def brief(card: AnswerCard) -> AnswerCard:
     """The first message of CARD: its channel with the first phone and web address, the hours
-    and why; the other channels by name only. A card without details comes back whole."""
+    and why (the other channels are in the details). A card without details comes back whole."""
     if not has_details(card) or card.primary is None:
         return card
     primary = replace(card.primary, contacts=first_contacts(card.primary), expect=None, note=None)
-    named = tuple(
-        replace(b, contacts=(), hours=None, why=None, expect=None, note=None)
-        for b in card.secondary
-    )
-    return replace(card, primary=primary, secondary=named)
+    return replace(card, primary=primary, secondary=())
 
 
 def details(card: AnswerCard) -> Details | None:
@@ -305,9 +301,6 @@ def render_brief(card: AnswerCard) -> str:
         if short.title:
             lines.append(t("answer.situation", lang, title=short.title))
         lines.extend(_block_lines(short.primary, lang, with_why=True))
-    if short.secondary:
-        names = ", ".join(b.name for b in short.secondary)
-        lines.append(t("answer.also", lang, name=names))
     if short.question:
         lines.append("")
         lines.append(short.question)

@@ -109,12 +109,8 @@ def answer_reply(card: AnswerCard, kaart: Meldkaart) -> Reply:
         paragraphs.append(f"<b>{esc(t('answer.emergency_first_line', lang))}</b>")
     if shown.primary:
         paragraphs.append(_block_html(shown, shown.primary, primary=True))
-    if found is not None and shown.secondary:
-        names = ", ".join(b.name for b in shown.secondary)
-        paragraphs.append(esc(t("answer.also", lang, name=names)))
-    else:
-        for block in shown.secondary:
-            paragraphs.append(_block_html(shown, block, primary=False))
+    for block in shown.secondary:  # an emergency's (a brief card has none)
+        paragraphs.append(_block_html(shown, block, primary=False))
     if card.message:
         paragraphs.append(esc(card.message))
     if card.question:
@@ -123,7 +119,8 @@ def answer_reply(card: AnswerCard, kaart: Meldkaart) -> Reply:
         paragraphs.append(f"<i>{esc(card.reminder)}</i>")
     more = more_callback(found, kaart) if found is not None else None
     urgent = card.kind == "emergency"
-    return Reply(split_html("\n\n".join(paragraphs)), _answer_keyboard(shown, more), urgent)
+    keyboard = _answer_keyboard(shown, more, sensitive=_sensitive(card))
+    return Reply(split_html("\n\n".join(paragraphs)), keyboard, urgent)
 
 
 def details_reply(found: Details) -> Reply:
@@ -183,7 +180,15 @@ def _contact_html(block: ChannelBlock, lang: str, with_why: bool) -> str:
     return "\n".join(lines)
 
 
-def _answer_keyboard(card: AnswerCard, more: str | None) -> InlineKeyboardMarkup | None:
+def _sensitive(card: AnswerCard) -> bool:
+    """True when a channel of CARD (shown first or in the details) calls for the quick exit."""
+    blocks = ([card.primary] if card.primary else []) + list(card.secondary)
+    return any(block.channel_id in QUICK_EXIT_CHANNELS for block in blocks)
+
+
+def _answer_keyboard(
+    card: AnswerCard, more: str | None, sensitive: bool
+) -> InlineKeyboardMarkup | None:
     lang = card.language
     rows: list[list[InlineKeyboardButton]] = []
     for option in card.options[:MAX_CHOICES]:
@@ -193,7 +198,7 @@ def _answer_keyboard(card: AnswerCard, more: str | None) -> InlineKeyboardMarkup
         rows.append([_button(t("telegram.more_button", lang), more)])
     blocks = ([card.primary] if card.primary else []) + list(card.secondary)
     rows.extend(_web_rows(blocks, lang))
-    if any(block.channel_id in QUICK_EXIT_CHANNELS for block in blocks):
+    if sensitive:
         rows.append([_button(t("telegram.wipe_button", lang), callback(WIPE, "now"))])
     if card.primary:
         rows.append(feedback_row(card.situation, lang))

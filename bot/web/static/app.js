@@ -164,7 +164,7 @@
   }
 
   // The answer's first message: an emergency card whole, any other in brief (the channel, its
-  // first phone and web address, hours, why, the other channels by name); DETAILS (what happens
+  // first phone and web address, hours, why); DETAILS (what happens
   // next, every contact, the other channels whole, the area team) behind the "Meer" button.
   function answerCard(card, details, text) {
     const emergency = card.kind === "emergency";
@@ -179,14 +179,9 @@
       if (card.title) article.append(el("p", { class: "situation" }, tr("answer.situation", { title: card.title })));
       article.append(channelBlock(card.primary, true));
     }
-    const secondary = card.secondary || [];
-    if (details && secondary.length) {
-      article.append(el("p", { class: "also" }, tr("answer.also", { name: secondary.map((b) => b.name).join(", ") })));
-    } else {
-      for (const block of secondary) {
-        article.append(el("h4", { class: "also" }, tr("answer.also", { name: block.name })));
-        article.append(channelBlock(block, false));
-      }
+    for (const block of card.secondary || []) { // an emergency's (a brief card has none)
+      article.append(el("h4", { class: "also" }, tr("answer.also", { name: block.name })));
+      article.append(channelBlock(block, false));
     }
     if (card.message) article.append(el("p", { class: "message" }, card.message));
     if (card.question) {
