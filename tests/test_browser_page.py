@@ -118,8 +118,26 @@ async def test_the_page_answers_questions_and_postcodes(browser: Any, tmp_path: 
         copied = await page.evaluate("navigator.clipboard.readText()")
         assert kaart.channel("melddesk").name.nl in copied and "112" in copied
 
+        # What happens next is behind "Meer", in the answer already: no second request.
+        expect = kaart.channel("melddesk").expect.nl
+        assert expect not in await card.inner_text()
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        more = card.get_by_role("button", name=nl["web.chat.more"])
+        assert await more.get_attribute("aria-expanded") == "false"
+        await more.press("Enter")  # keyboard only
+        assert await card.locator(".details-body").is_visible()
+        assert expect in await card.locator(".details-body").inner_text()
+        assert nl["answer.area_hint"] in await card.locator(".details-body").inner_text()
+        less = card.get_by_role("button", name=nl["web.chat.less"])
+        assert await less.get_attribute("aria-expanded") == "true"
+        await less.click()
+        assert not await card.locator(".details-body").is_visible()
+        assert requests == []
+
         emergency = await ask(page, FIRE)
         assert await emergency.get_attribute("data-kind") == "emergency"
+        assert await emergency.locator("button.more").count() == 0  # the 112 card is whole
         assert await emergency.locator("a.call112-link[href='tel:112']").is_visible()
         assert (await emergency.locator(".call112-link").inner_text()).startswith("🚨")
 
