@@ -129,6 +129,20 @@ async def test_the_details_of_a_picked_option_come_on_request(telegram: Any) -> 
     assert expect_of("buurtbemiddeling", "nl") in shown.text
 
 
+def test_a_card_whose_button_would_not_fit_is_sent_whole() -> None:
+    from dataclasses import replace
+
+    from bot.answers import channel_block
+    from bot.telegram.render import answer_reply
+
+    card = whole_card(EVERYDAY[0][1], "nl")
+    many = tuple(channel_block(c, "nl") for c in list(kaart().channels.values())[1:10])
+    reply = answer_reply(replace(card, secondary=many), kaart())
+    data = [b.callback_data for row in reply.keyboard.inline_keyboard for b in row]
+    assert not any(str(d).startswith(MORE) for d in data) and "area:ask" in data
+    assert expect_of("melddesk", "nl") in "".join(reply.texts)
+
+
 # -- the web page's endpoint -------------------------------------------------------------------
 
 

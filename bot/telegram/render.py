@@ -24,6 +24,7 @@ from bot.meldkaart import Meldkaart
 MAX_MESSAGE = 4096
 MAX_CALLBACK = 64
 MAX_CHOICES = 3
+MAX_MORE_CHANNELS = 8  # channels a "Meer" button names (a card has one to four)
 
 # Callback data: a short prefix, then the value.
 OPTION = "o"  # o:<situation id>: a choice or follow-up answer
@@ -103,7 +104,9 @@ def answer_reply(card: AnswerCard, kaart: Meldkaart) -> Reply:
     whole; any other card with a channel in brief, its details behind the "Meer" button."""
     lang = card.language
     found = details(card)
-    shown = brief(card)
+    more = more_callback(found, kaart) if found is not None else None
+    # a card whose button would not fit (more channels than a button can name) is sent whole
+    shown = brief(card) if more is not None else card
     paragraphs: list[str] = []
     if card.kind == "emergency":
         paragraphs.append(f"<b>{esc(t('answer.emergency_first_line', lang))}</b>")
@@ -117,7 +120,6 @@ def answer_reply(card: AnswerCard, kaart: Meldkaart) -> Reply:
         paragraphs.append(f"<b>{esc(card.question)}</b>")
     if card.reminder:
         paragraphs.append(f"<i>{esc(card.reminder)}</i>")
-    more = more_callback(found, kaart) if found is not None else None
     urgent = card.kind == "emergency"
     keyboard = _answer_keyboard(shown, more, sensitive=_sensitive(card))
     return Reply(split_html("\n\n".join(paragraphs)), keyboard, urgent)
@@ -198,6 +200,9 @@ def _answer_keyboard(
         rows.append([_button(t("telegram.more_button", lang), more)])
     blocks = ([card.primary] if card.primary else []) + list(card.secondary)
     rows.extend(_web_rows(blocks, lang))
+    if more is None and card.kind in ("report", "followup", "choices") and card.primary:
+        # a card sent whole: the wijkteam button the details would have had
+        rows.append([_button(t("telegram.area_button", lang), callback(AREA_ASK, "ask"))])
     if sensitive:
         rows.append([_button(t("telegram.wipe_button", lang), callback(WIPE, "now"))])
     if card.primary:
@@ -223,7 +228,9 @@ def more_callback(found: Details, kaart: Meldkaart) -> str | None:
     """The data of the "Meer" button: the language, a fingerprint of the meldkaart's channels
     and the shown channels' places in it ("mr:nl:3f2a:2.0.13"); None if it would not fit."""
     order = list(kaart.channels)
-    places = ".".join(str(order.index(c)) for c in found.channels if c in order)
+    if len(found.channels) > MAX_MORE_CHANNELS or any(c not in order for c in found.channels):
+        return None
+    places = ".".join(str(order.index(c)) for c in found.channels)
     data = f"{MORE}:{found.language}:{_fingerprint(order)}:{places}"
     return data if len(data.encode("utf-8")) <= MAX_CALLBACK else None
 
