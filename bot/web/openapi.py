@@ -89,6 +89,8 @@ def core_endpoints() -> list[Endpoint]:
                 "`spreekuren`) with the `state` of the answer before. The answer is a route card, "
                 "an area card, a question with choices, a spreekuren listing or a problem said "
                 "kindly (too long, empty, not a buurt); send its `state` with the next message. "
+                "A route card comes as its first message (`card`, in brief but for 112) with its "
+                "`details` (what happens next, every contact, the area team) in the same answer. "
                 "The state holds ids and flags only; nothing is stored on the server."
             ),
         ),
