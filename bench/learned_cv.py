@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -140,14 +141,41 @@ def main() -> None:
     for decider, report in sorted(by.items()):
         print(line(report, f"  decided by {decider} ({report.total})"))
     if args.grid:
-        print("\ngrid (full model):")
-        base = Limits()
-        for danger in (0.25, 0.3, 0.35, 0.4, 0.5):
-            for overrule in (0.6, 0.7, 0.8, 0.9):
-                for abstain in (0.3, 0.45):
-                    limits = replace(base, danger=danger, overrule=overrule, abstain=abstain)
-                    name = f"danger {danger} overrule {overrule} abstain {abstain}"
-                    print(line(scored(combined(limits, full)), name))
+        grid(examples, results, lambda limits: combined(limits, full), scored)
+
+
+def grid(
+    examples: list[Example],
+    base: list[RouteResult],
+    combined: Callable[[Limits], list[RouteResult]],
+    scored: Callable[[list[RouteResult]], Report],
+) -> None:
+    """Each Limits field in turn around the shipped ones: the figures, and against the shipped
+    answers how many messages it puts right (+) and wrong (-)."""
+
+    def right(example: Example, result: RouteResult) -> bool:
+        return result.channel in example.expect if example.expect else result.channel is None
+
+    def row(name: str, results: list[RouteResult]) -> None:
+        report = scored(results)
+        pairs = list(zip(examples, base, results, strict=True))
+        helps = sum(1 for e, a, b in pairs if not right(e, a) and right(e, b))
+        breaks = sum(1 for e, a, b in pairs if right(e, a) and not right(e, b))
+        talk = f"{report.non_reports_112}/{report.non_reports}"
+        print(f"{line(report, name)}  small talk 112 {talk}  +{helps} -{breaks}")
+
+    shipped = Limits()
+    print("\ngrid (full model), against the shipped Limits:")
+    for overrule in (0.3, 0.4, 0.5):
+        for margin in (0.0, 0.1, 0.2):
+            limits = replace(shipped, overrule=overrule, margin=margin)
+            row(f"overrule {overrule} margin {margin}", combined(limits))
+    for not_report in (0.3, 0.5, 0.7, 1.01):
+        row(f"not_report {not_report}", combined(replace(shipped, not_report=not_report)))
+    for danger in (0.3, 0.35, 0.4, 0.5):
+        row(f"danger {danger}", combined(replace(shipped, danger=danger)))
+    for abstain in (0.35, 0.45, 0.55):
+        row(f"abstain {abstain}", combined(replace(shipped, abstain=abstain)))
 
 
 if __name__ == "__main__":

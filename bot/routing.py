@@ -70,6 +70,7 @@ class Limits:
     overrule: float = 0.50  # to overrule the rules' channel ...
     margin: float = 0.20  # ... and this much more than the rules' channel gets
     situation: float = 0.50  # the situation's share of its channel's probability, to name it
+    not_report: float = 1.01  # the model sure it is no report (chit-chat) drops the rules' channel
     info: float = 0.60  # a greeting or question the rules did not see
     # Not shipped (None): an *unsure* rules 112 (a crime word, no time cue) with a learned danger
     # below this would put the everyday channel first and 112 second. The issue makes a rules
@@ -406,6 +407,18 @@ def combine(
     if view.best_channel == rules.channel:
         return replace(rules, decided_by=BOTH)
     mine = view.channels.get(rules.channel, 0.0)
+    if view.best_channel is None and view.best_probability - mine >= limits.not_report:
+        # small talk that happened to hit a key word: no channel is forced (policy rule 7)
+        return replace(
+            rules,
+            channel=None,
+            situation=None,
+            alternatives=(),
+            choices=(),
+            confidence=0.0,
+            info=view.info,
+            decided_by=LEARNED,
+        )
     if (
         view.best_channel is not None
         # a joint case the rules already know (THOR or politie; anonymous or not): their order

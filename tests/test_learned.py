@@ -127,6 +127,17 @@ def test_the_model_overrules_the_rules_only_when_clearly_more_confident() -> Non
     assert "melddesk" in sure.alternatives
 
 
+def test_small_talk_the_model_is_sure_of_drops_the_rules_channel_never_a_112() -> None:
+    base = rules("er staan vuilniszakken naast de container")
+    talk = prediction(none=0.9)
+    limits = Limits(not_report=0.5)
+    result = combine(base, talk, kaart(), limits)
+    assert result.channel is None and not result.alternatives and result.decided_by == LEARNED
+    assert combine(base, prediction(none=0.4, afval_bijplaatsing=0.3), kaart(), limits).channel
+    fire = rules("er is brand in mijn keuken, help")
+    assert combine(fire, talk, kaart(), limits).channel == "112"
+
+
 def test_a_sure_channel_with_an_unsure_situation_is_not_named() -> None:
     unknown = RouteResult(None, None, (), False, 0.0, "nl")
     split = prediction(fietsdiefstal=0.3, diefstal_aangifte=0.3, inbraak_achteraf=0.3)
