@@ -10,6 +10,7 @@ combination with the router's Limits (with --grid: a small grid around them). Pr
 from __future__ import annotations
 
 import argparse
+import pickle
 import sys
 import time
 from collections.abc import Callable
@@ -85,20 +86,16 @@ def folds_of(examples: list[Example], k: int) -> list[int]:
     return fold
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--grid", action="store_true")
-    parser.add_argument("--corpus", default=str(ROOT / "corpus" / "train"))
-    args = parser.parse_args()
-    router = Router.load(models=None)
-    examples = load_corpus(corpus_files(Path(args.corpus)), router.meldkaart)
+def predict_out_of_fold(
+    examples: list[Example], folds: int
+) -> tuple[list[Prediction | None], list[Prediction | None]]:
+    """Each example predicted by the full and the n-gram model trained on the other folds."""
     encoder = MemoEncoder()
-    fold = folds_of(examples, args.folds)
+    fold = folds_of(examples, folds)
     full: list[Prediction | None] = [None] * len(examples)
     ngram: list[Prediction | None] = [None] * len(examples)
     started = time.perf_counter()
-    for k in range(args.folds):
+    for k in range(folds):
         fit = [e for e, f in zip(examples, fold, strict=True) if f != k]
         trained = train.train(fit, encoder, "cv")  # type: ignore[arg-type]
         with_encoder = LearnedModel.from_arrays(trained.arrays, trained.manifest, encoder)  # type: ignore[arg-type]
@@ -107,7 +104,27 @@ def main() -> None:
             if fold[i] == k:
                 full[i] = with_encoder.predict(example.text)
                 ngram[i] = without.predict(example.text)
-        print(f"fold {k + 1}/{args.folds} done ({time.perf_counter() - started:.0f} s)", flush=True)
+        print(f"fold {k + 1}/{folds} done ({time.perf_counter() - started:.0f} s)", flush=True)
+    return full, ngram
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--grid", action="store_true")
+    parser.add_argument("--corpus", default=str(ROOT / "corpus" / "train"))
+    parser.add_argument("--keep", help="a file for the out-of-fold predictions: written once, read after")
+    args = parser.parse_args()
+    router = Router.load(models=None)
+    examples = load_corpus(corpus_files(Path(args.corpus)), router.meldkaart)
+    kept = Path(args.keep) if args.keep else None
+    if kept is not None and kept.is_file():
+        full, ngram = pickle.loads(kept.read_bytes())  # written by this script (see --keep)
+        print(f"out-of-fold predictions read from {kept}")
+    else:
+        full, ngram = predict_out_of_fold(examples, args.folds)
+        if kept is not None:
+            kept.write_bytes(pickle.dumps((full, ngram)))
     rules = [router.route_by_rules(e.text) for e in examples]
     over = [
         danger_check.tempered(normalise(e.text), router.meldkaart.danger, r.language)
