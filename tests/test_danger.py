@@ -44,6 +44,10 @@ ACUTE = [
     # gas with symptoms, hit gas pipe
     "sterke gaslucht in huis en mijn dochter is duizelig",
     "de aannemer heeft een gasleiding geraakt en het sist",
+    # a break-in told as done, but the burglars are still there
+    "bij de overburen is ingebroken en de inbrekers zijn nog binnen",
+    "inbraak in de flat naast ons, ze zijn nog bezig",
+    "cambriolage en cours au rez-de-chaussee",
 ]
 
 NOT_ACUTE = [
@@ -65,6 +69,17 @@ NOT_ACUTE = [
     "ik heb een telefoon betaald en de verkoper reageert niet meer",
     # a neighbour quarrel over a fence is no burglary
     "we hebben ruzie met de buurman over de schutting",
+    # a break-in told as done, with no sign that anyone is still there (found afterwards)
+    "er is ingebroken in mijn schuur, mijn racefiets is weg",
+    "we got burgled while we were at the carnival parade",
+    # not real or not meant: a dream, a film, a joke, hyperbole, a course, kitchen knives
+    "ik droomde dat ons huis in brand stond, zo eng",
+    "in de film die we keken schiet de held de hele bende neer",
+    "haha ik vermoord je als je mijn fiets weer leent",
+    "mijn hoofd ontploft van al dat huiswerk",
+    "I'm drowning in emails this week",
+    "we did a first aid course at work and practised on a dummy",
+    "where can I get my kitchen knives sharpened in Maastricht",
 ]
 
 
