@@ -80,6 +80,10 @@ NOT_ACUTE = [
     "I'm drowning in emails this week",
     "we did a first aid course at work and practised on a dummy",
     "where can I get my kitchen knives sharpened in Maastricht",
+    # over, habitual, or help wanted afterwards
+    "mijn buurvrouw wordt geslagen door haar man maar het gebeurt niet nu",
+    "I'd like someone to talk to after the robbery at my shop",
+    "two men attacked me last Saturday outside the station",
 ]
 
 
