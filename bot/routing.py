@@ -66,11 +66,11 @@ class Limits:
 
     danger: float = 0.40  # the emergency classes together: 112 first, the everyday channel second
     danger_over: float = 0.90  # the same where the rules see a reason against acute danger
-    abstain: float = 0.45  # where the rules do not guess, the learned channel needs this much
-    overrule: float = 0.50  # to overrule the rules' channel ...
+    abstain: float = 0.35  # where the rules do not guess, the learned channel needs this much
+    overrule: float = 0.40  # to overrule the rules' channel ...
     margin: float = 0.20  # ... and this much more than the rules' channel gets
     situation: float = 0.50  # the situation's share of its channel's probability, to name it
-    not_report: float = 1.01  # the model sure it is no report (chit-chat) drops the rules' channel
+    not_report: float = 0.50  # the model sure it is no report (chit-chat) drops the rules' channel
     info: float = 0.60  # a greeting or question the rules did not see
     # Not shipped (None): an *unsure* rules 112 (a crime word, no time cue) with a learned danger
     # below this would put the everyday channel first and 112 second. The issue makes a rules
