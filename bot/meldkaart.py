@@ -10,23 +10,46 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import AfterValidator, Field, StrictBool, StrictInt, model_validator
+
+from bot import schema
 from bot.paths import ROUTING_RULES_DIR
-from bot.yamlfile import DataError, LineDict, Problem, line_of_item, read_yaml
+from bot.schema import (
+    CONFIDENCES,
+    EXTRA_LANGS,
+    LANGS,
+    Confidence,
+    Https,
+    Ident,
+    Patterns,
+    Required,
+    Schema,
+    SomePatterns,
+    SomeWords,
+    Translation,
+    Words,
+    at_least,
+    known,
+)
+from bot.yamlfile import DataError, Problem, read_yaml
 
-LANGS = ("nl", "en")
-EXTRA_LANGS = ("de", "fr", "li")
-CONFIDENCES = ("high", "medium", "low", "unverified")
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+__all__ = ["CONFIDENCES", "EXTRA_LANGS", "LANGS"]
+FILES = ("channels.yaml", "meldkaart.yaml", "danger.yaml")
+# References between the files, checked against the ids in the validation context.
+ChannelRef = Annotated[str, known("channels", "channel id")]
+ThemeRef = Annotated[str, known("themes", "theme")]
+SituationRef = Annotated[str, known("situations", "situation")]
+KindRef = Annotated[str, known("kinds", "danger kind")]
 
 
 @dataclass(frozen=True)
 class Text:
     """One text in Dutch and English."""
 
-    nl: str
-    en: str
+    nl: Translation
+    en: Translation
 
     def get(self, lang: str) -> str:
         """The text in LANG (English for anything that is not Dutch)."""
@@ -54,8 +77,8 @@ class Hours:
     """When a channel is open, with its source."""
 
     text: Text
-    source: str
-    confidence: str
+    source: Required
+    confidence: Confidence
 
     @property
     def shown(self) -> bool:
@@ -85,7 +108,7 @@ class FollowUpOption:
     """One answer to a follow-up question and the situation it leads to."""
 
     label: Text
-    situation: str
+    situation: SituationRef
 
 
 @dataclass(frozen=True)
@@ -93,7 +116,7 @@ class FollowUp:
     """A question that tells two look-alike cases apart."""
 
     question: Text
-    options: tuple[FollowUpOption, ...]
+    options: Annotated[tuple[FollowUpOption, ...], at_least(2, "options")]
 
 
 @dataclass(frozen=True)
@@ -124,7 +147,7 @@ class Situation:
 class Theme:
     """A THOR speerpunt or a veiligheid / zorg theme, used for counting."""
 
-    id: str
+    id: Ident
     name: Text
 
 
@@ -216,440 +239,233 @@ class Meldkaart:
         return self.channels[channel_id]
 
 
+# -- the files' shapes ----------------------------------------------------------------------
+
+
+class _Contact(Schema):
+    value: Required
+    label: Text | None = None
+    source: Required
+    confidence: Confidence
+
+    def build(self, kind: str) -> Contact:
+        return Contact(kind, self.value, self.label, self.source, self.confidence)
+
+
+class _WebContact(_Contact):
+    value: Annotated[Https, Field(min_length=1)]
+
+
+class _Channel(Schema):
+    id: Ident
+    name: Text
+    phone: tuple[_Contact, ...] = ()
+    web: tuple[_WebContact, ...] = ()
+    app: tuple[_Contact, ...] = ()
+    email: tuple[_Contact, ...] = ()
+    hours: Hours | None = None
+    anonymous: StrictBool = False
+    expect: Text
+    note: Text | None = None
+
+    def build(self) -> Channel:
+        contacts = [
+            c.build(kind) for kind in ("phone", "web", "app", "email") for c in getattr(self, kind)
+        ]
+        return Channel(
+            self.id, self.name, tuple(contacts), self.hours, self.anonymous, self.expect, self.note
+        )
+
+
+class _Channels(Schema):
+    channels: list[_Channel]
+
+
+def _acute(value: str, info: Any) -> str:
+    if value not in ((info.context or {}).get("emergencies") or ()):
+        raise schema.fail("acute", "acute '{value}' must be a 112 situation", value=value)
+    return value
+
+
+class _Situation(Schema):
+    id: Ident
+    theme: ThemeRef
+    title: Text
+    channel: ChannelRef | None = None  # None for an info entry, which has a reply instead
+    why: Text | None = None
+    reply: Text | None = None
+    alternatives: tuple[ChannelRef, ...] = ()
+    phrases: Words
+    keywords: Words
+    context: SomeWords = Field(default_factory=dict)
+    followup: FollowUp | None = None
+    acute: Annotated[str, AfterValidator(_acute)] | None = None
+    acute_on: Literal["weak", "strong"] | None = None
+
+    @model_validator(mode="after")
+    def _why_or_reply(self) -> _Situation:
+        if self.channel is not None and self.why is None:
+            raise schema.node_error("'why' is missing")
+        if self.channel is None and self.reply is None:
+            raise schema.node_error("'reply' is missing (an entry without channel has one)")
+        return self
+
+    def build(self) -> Situation:
+        return Situation(
+            id=self.id,
+            theme=self.theme,
+            title=self.title,
+            why=self.why or self.reply,  # type: ignore[arg-type]  # one of them is set
+            channel=self.channel,
+            alternatives=self.alternatives,
+            phrases=self.phrases,
+            keywords=self.keywords,
+            context=self.context,
+            followup=self.followup,
+            reply=self.reply,
+            acute=self.acute,
+            acute_on_weak_now=self.acute_on == "weak",
+        )
+
+
+class _Card(Schema):
+    anonymous_situation: SituationRef | None = None
+    themes: list[Theme]
+    situations: list[_Situation]
+
+
+def _emergency(value: str, info: Any) -> str:
+    channels = (info.context or {}).get("situations") or {}
+    if value not in channels:
+        raise schema.fail("unknown", "unknown situation '{value}'", value=value)
+    if channels[value] != "112":
+        raise schema.fail("acute", "situation '{value}' must go to 112", value=value)
+    return value
+
+
+class _Kind(Schema):
+    id: Ident
+    situation: Annotated[Required, AfterValidator(_emergency)]
+    needs_now: Literal[True, False, "strict"] = False
+    patterns: Patterns
+    guards: SomePatterns = Field(default_factory=dict)
+
+    def build(self) -> DangerKind:
+        return DangerKind(
+            self.id,
+            self.situation,
+            bool(self.needs_now),
+            _flat(self.patterns),
+            _flat(self.guards),
+            strict=self.needs_now == "strict",
+        )
+
+
+class _Group(Schema):
+    name: Required
+    kind: Annotated[Required, known("kinds", "danger kind")]
+    weight: Annotated[StrictInt, Field(ge=1)]
+    words: Words
+
+    def build(self) -> SignalGroup:
+        words = {_word_pattern(w) for items in self.words.values() for w in items}
+        alternatives = sorted(words, key=len, reverse=True)
+        matcher = re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+        return SignalGroup(self.name, self.kind, self.weight, matcher)
+
+
+class _Signals(Schema):
+    threshold: Annotated[StrictInt, Field(ge=1)]
+    certain: StrictInt | None = None  # the threshold when absent
+    groups: list[_Group]
+
+    @model_validator(mode="after")
+    def _certain_above_threshold(self) -> _Signals:
+        if self.certain is not None and self.certain < self.threshold:
+            raise schema.node_error("'certain' must be at least the threshold")
+        return self
+
+    def build(self) -> Signals:
+        groups = tuple(g.build() for g in self.groups)
+        return Signals(self.threshold, self.certain or self.threshold, groups)
+
+
+class _Danger(Schema):
+    now_cues: SomePatterns
+    weak_now_cues: SomePatterns
+    past_cues: SomePatterns
+    calm_cues: SomePatterns
+    kinds: list[_Kind]
+    signals: _Signals | None = None
+
+    def build(self) -> DangerRules:
+        def cues(lists: dict[str, tuple[re.Pattern[str], ...]]) -> tuple[Cue, ...]:
+            return tuple(Cue(lang, p) for lang, patterns in lists.items() for p in patterns)
+
+        return DangerRules(
+            tuple(k.build() for k in self.kinds),
+            now_cues=cues(self.now_cues),
+            weak_now_cues=cues(self.weak_now_cues),
+            past_cues=cues(self.past_cues),
+            calm_cues=cues(self.calm_cues),
+            signals=self.signals.build() if self.signals else None,
+        )
+
+
+# How an entry of each list is named in a message: "situation 'id'".
+_NAMES = {
+    "channels": "channel",
+    "themes": "theme",
+    "situations": "situation",
+    "kinds": "danger kind",
+    "groups": "signal group",
+}
+
+
 def load(folder: Path = ROUTING_RULES_DIR) -> Meldkaart:
     """Load and validate channels.yaml, meldkaart.yaml and danger.yaml from FOLDER."""
     problems: list[Problem] = []
-    raw: dict[str, Any] = {}
-    for name in ("channels.yaml", "meldkaart.yaml", "danger.yaml"):
+    docs: dict[str, Any] = {}
+    for name in FILES:
         try:
-            raw[name] = read_yaml(folder / name)
+            docs[name] = read_yaml(folder / name)
         except DataError as exc:
             problems.extend(exc.problems)
     if problems:
         raise DataError(problems)
-    checker = _Checker(problems)
-    channels = checker.channels(raw["channels.yaml"])
-    themes, situations = checker.meldkaart(raw["meldkaart.yaml"], channels)
-    danger = checker.danger(raw["danger.yaml"], situations)
-    anonymous = checker.anonymous_situation(raw["meldkaart.yaml"], situations)
-    if problems:
+    channels_doc, card_doc, danger_doc = (docs[name] for name in FILES)
+    situations = schema.ids(card_doc, "situations")
+    context = {
+        "channels": {i for i, _ in schema.ids(channels_doc, "channels")},
+        "themes": {i for i, _ in schema.ids(card_doc, "themes")},
+        "situations": {i: entry.get("channel") for i, entry in situations},
+        "emergencies": {i for i, entry in situations if str(entry.get("channel")) == "112"},
+        "kinds": {"none"} | {i for i, _ in schema.ids(danger_doc, "kinds")},
+    }
+    for file, doc, key in (
+        ("channels.yaml", channels_doc, "channels"),
+        ("meldkaart.yaml", card_doc, "themes"),
+        ("meldkaart.yaml", card_doc, "situations"),
+        ("danger.yaml", danger_doc, "kinds"),
+    ):
+        problems.extend(schema.duplicates(file, doc, key, _NAMES[key]))
+    channels = schema.check(_Channels, "channels.yaml", channels_doc, problems, context, _NAMES)
+    card = schema.check(_Card, "meldkaart.yaml", card_doc, problems, context, _NAMES)
+    danger = schema.check(_Danger, "danger.yaml", danger_doc, problems, context, _NAMES)
+    if problems or not (channels and card and danger):
         raise DataError(problems)
-    return Meldkaart(channels, themes, situations, danger, anonymous, folder)
+    return Meldkaart(
+        {c.id: c.build() for c in channels.channels},
+        {t.id: t for t in card.themes},
+        {s.id: s.build() for s in card.situations},
+        danger.build(),
+        card.anonymous_situation,
+        folder,
+    )
 
 
-class _Checker:
-    """Builds the typed models and records every problem with its file and line."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-
-    def fail(self, file: str, line: int, message: str) -> None:
-        self.problems.append(Problem(file, line, message))
-
-    # -- small typed readers -------------------------------------------------------------
-
-    def mapping(self, file: str, node: Any, where: str, line: int) -> LineDict | None:
-        if not isinstance(node, LineDict):
-            self.fail(file, line, f"{where}: expected a mapping (key: value lines)")
-            return None
-        return node
-
-    def string(self, file: str, node: LineDict, key: str, where: str, required: bool = True) -> str:
-        value = node.get(key)
-        if value is None:
-            if required:
-                self.fail(file, node.line_of(key), f"{where}: '{key}' is missing")
-            return ""
-        if not isinstance(value, (str, int)) or isinstance(value, bool):
-            self.fail(file, node.line_of(key), f"{where}: '{key}' must be text")
-            return ""
-        text = str(value).strip()
-        if required and not text:
-            self.fail(file, node.line_of(key), f"{where}: '{key}' is empty")
-        return text
-
-    def text(
-        self, file: str, node: LineDict, key: str, where: str, required: bool = True
-    ) -> Text | None:
-        value = node.get(key)
-        if value is None:
-            if required:
-                self.fail(file, node.line_of(key), f"{where}: '{key}' is missing")
-            return None
-        sub = self.mapping(file, value, f"{where}.{key}", node.line_of(key))
-        if sub is None:
-            return None
-        missing = [lang for lang in LANGS if not str(sub.get(lang) or "").strip()]
-        for lang in missing:
-            self.fail(file, sub.line_of(lang), f"{where}.{key}: missing translation '{lang}'")
-        if missing:
-            return None
-        return Text(str(sub["nl"]).strip(), str(sub["en"]).strip())
-
-    def source_and_confidence(self, file: str, node: LineDict, where: str) -> tuple[str, str]:
-        source = self.string(file, node, "source", where)
-        confidence = self.string(file, node, "confidence", where)
-        if confidence and confidence not in CONFIDENCES:
-            self.fail(
-                file,
-                node.line_of("confidence"),
-                f"{where}: confidence '{confidence}' is not one of {', '.join(CONFIDENCES)}",
-            )
-        return source, confidence
-
-    def word_lists(
-        self, file: str, node: LineDict, key: str, where: str, required: bool = True
-    ) -> dict[str, tuple[str, ...]]:
-        value = node.get(key)
-        if value is None:
-            if required:
-                self.fail(file, node.line, f"{where}: '{key}' is missing")
-            return {}
-        sub = self.mapping(file, value, f"{where}.{key}", node.line_of(key))
-        if sub is None:
-            return {}
-        lists: dict[str, tuple[str, ...]] = {}
-        for lang, items in sub.items():
-            if lang not in LANGS + EXTRA_LANGS:
-                self.fail(file, sub.line_of(lang), f"{where}.{key}: unknown language '{lang}'")
-                continue
-            if not isinstance(items, list) or not all(
-                isinstance(i, str) and i.strip() for i in items
-            ):
-                self.fail(
-                    file, sub.line_of(lang), f"{where}.{key}.{lang}: expected a list of texts"
-                )
-                continue
-            lists[lang] = tuple(i.strip() for i in items)
-        for lang in LANGS:
-            if required and not lists.get(lang):
-                self.fail(file, sub.line, f"{where}.{key}: missing translation '{lang}'")
-        return lists
-
-    def entries(self, file: str, doc: Any, key: str) -> list[LineDict]:
-        top = self.mapping(file, doc, "the file", 1)
-        if top is None:
-            return []
-        items = top.get(key)
-        if not isinstance(items, list):
-            self.fail(file, top.line_of(key), f"'{key}' must be a list")
-            return []
-        good = []
-        for index, item in enumerate(items):
-            entry = self.mapping(
-                file, item, f"{key}[{index}]", line_of_item(items, index, top.line_of(key))
-            )
-            if entry is not None:
-                good.append(entry)
-        return good
-
-    def unique_id(self, file: str, entry: LineDict, seen: dict[str, int], what: str) -> str:
-        ident = self.string(file, entry, "id", what)
-        if ident and not _ID.match(ident):
-            self.fail(file, entry.line_of("id"), f"{what} id '{ident}': use a-z, 0-9 and '-'")
-        if ident in seen:
-            self.fail(
-                file,
-                entry.line_of("id"),
-                f"duplicate {what} id '{ident}' (first at line {seen[ident]})",
-            )
-        seen.setdefault(ident, entry.line_of("id"))
-        return ident
-
-    # -- the three files ---------------------------------------------------------------------
-
-    def channels(self, doc: Any) -> dict[str, Channel]:
-        file = "channels.yaml"
-        channels: dict[str, Channel] = {}
-        seen: dict[str, int] = {}
-        for entry in self.entries(file, doc, "channels"):
-            ident = self.unique_id(file, entry, seen, "channel")
-            where = f"channel '{ident}'"
-            name = self.text(file, entry, "name", where)
-            expect = self.text(file, entry, "expect", where)
-            note = self.text(file, entry, "note", where, required=False)
-            contacts = []
-            for kind in ("phone", "web", "app", "email"):
-                for item in entry.get(kind) or []:
-                    contact = self.contact(file, item, kind, where, entry.line_of(kind))
-                    if contact:
-                        contacts.append(contact)
-            hours = None
-            if entry.get("hours") is not None:
-                node = self.mapping(file, entry["hours"], f"{where}.hours", entry.line_of("hours"))
-                if node is not None:
-                    text = self.text(file, node, "text", f"{where}.hours")
-                    source, confidence = self.source_and_confidence(file, node, f"{where}.hours")
-                    if text:
-                        hours = Hours(text, source, confidence)
-            anonymous = entry.get("anonymous", False)
-            if not isinstance(anonymous, bool):
-                self.fail(
-                    file, entry.line_of("anonymous"), f"{where}: 'anonymous' is true or false"
-                )
-            if ident and name and expect:
-                channels[ident] = Channel(
-                    ident, name, tuple(contacts), hours, bool(anonymous), expect, note
-                )
-        return channels
-
-    def contact(self, file: str, item: Any, kind: str, where: str, line: int) -> Contact | None:
-        node = self.mapping(file, item, f"{where}.{kind}", line)
-        if node is None:
-            return None
-        value = self.string(file, node, "value", f"{where}.{kind}")
-        label = self.text(file, node, "label", f"{where}.{kind}", required=False)
-        source, confidence = self.source_and_confidence(file, node, f"{where}.{kind} '{value}'")
-        if kind == "web" and value and not value.startswith("https://"):
-            self.fail(
-                file,
-                node.line_of("value"),
-                f"{where}: web address '{value}' must start with https://",
-            )
-        return Contact(kind, value, label, source, confidence) if value else None
-
-    def meldkaart(
-        self, doc: Any, channels: dict[str, Channel]
-    ) -> tuple[dict[str, Theme], dict[str, Situation]]:
-        file = "meldkaart.yaml"
-        themes: dict[str, Theme] = {}
-        seen_themes: dict[str, int] = {}
-        for entry in self.entries(file, doc, "themes"):
-            ident = self.unique_id(file, entry, seen_themes, "theme")
-            name = self.text(file, entry, "name", f"theme '{ident}'")
-            if ident and name:
-                themes[ident] = Theme(ident, name)
-
-        situations: dict[str, Situation] = {}
-        seen: dict[str, int] = {}
-        pending_followups: list[tuple[LineDict, str, LineDict]] = []
-        pending_acute: list[tuple[LineDict, str, str]] = []
-        for entry in self.entries(file, doc, "situations"):
-            ident = self.unique_id(file, entry, seen, "situation")
-            where = f"situation '{ident}'"
-            theme = self.string(file, entry, "theme", where)
-            if theme and theme not in themes:
-                self.fail(file, entry.line_of("theme"), f"{where}: unknown theme '{theme}'")
-            title = self.text(file, entry, "title", where)
-            channel = entry.get("channel")
-            reply = self.text(file, entry, "reply", where, required=channel is None)
-            why = self.text(file, entry, "why", where, required=channel is not None)
-            if channel is not None and channel not in channels:
-                self.fail(
-                    file, entry.line_of("channel"), f"{where}: unknown channel id '{channel}'"
-                )
-            alternatives = entry.get("alternatives") or []
-            if not isinstance(alternatives, list):
-                self.fail(
-                    file, entry.line_of("alternatives"), f"{where}: 'alternatives' must be a list"
-                )
-                alternatives = []
-            for alt in alternatives:
-                if alt not in channels:
-                    self.fail(
-                        file, entry.line_of("alternatives"), f"{where}: unknown channel id '{alt}'"
-                    )
-            phrases = self.word_lists(file, entry, "phrases", where)
-            keywords = self.word_lists(file, entry, "keywords", where)
-            context = self.word_lists(file, entry, "context", where, required=False)
-            if entry.get("followup") is not None:
-                node = self.mapping(
-                    file, entry["followup"], f"{where}.followup", entry.line_of("followup")
-                )
-                if node is not None:
-                    pending_followups.append((entry, ident, node))
-            acute = entry.get("acute")
-            if entry.get("acute_on") not in (None, "weak", "strong"):
-                self.fail(file, entry.line_of("acute_on"), f"{where}: 'acute_on' is weak or strong")
-            if acute is not None:
-                pending_acute.append((entry, ident, str(acute)))
-            if ident and title and (why or reply):
-                situations[ident] = Situation(
-                    id=ident,
-                    theme=theme,
-                    title=title,
-                    why=why or reply,  # type: ignore[arg-type]
-                    channel=str(channel) if channel is not None else None,
-                    alternatives=tuple(str(a) for a in alternatives),
-                    phrases=phrases,
-                    keywords=keywords,
-                    context=context,
-                    reply=reply,
-                    acute=str(acute) if acute is not None else None,
-                    acute_on_weak_now=entry.get("acute_on") == "weak",
-                )
-        for entry, ident, target in pending_acute:
-            known = situations.get(target)
-            if known is None or known.channel != "112":
-                message = f"situation '{ident}': acute '{target}' must be a 112 situation"
-                self.fail(file, entry.line_of("acute"), message)
-        for _entry, ident, node in pending_followups:
-            followup = self.followup(file, node, f"situation '{ident}'.followup", situations)
-            if followup and ident in situations:
-                situations[ident] = _replace_followup(situations[ident], followup)
-        return themes, situations
-
-    def anonymous_situation(self, doc: Any, situations: dict[str, Situation]) -> str | None:
-        """The situation that signals a wish for anonymity (rule 3 of the routing policy)."""
-        file = "meldkaart.yaml"
-        if not isinstance(doc, LineDict) or doc.get("anonymous_situation") is None:
-            return None
-        ident = str(doc["anonymous_situation"])
-        if ident not in situations:
-            self.fail(
-                file,
-                doc.line_of("anonymous_situation"),
-                f"anonymous_situation: unknown situation '{ident}'",
-            )
-            return None
-        return ident
-
-    def followup(
-        self, file: str, node: LineDict, where: str, situations: dict[str, Situation]
-    ) -> FollowUp | None:
-        question = self.text(file, node, "question", where)
-        options = []
-        raw = node.get("options")
-        if not isinstance(raw, list) or len(raw) < 2:
-            self.fail(file, node.line_of("options"), f"{where}: needs at least two options")
-            return None
-        for index, item in enumerate(raw):
-            opt = self.mapping(file, item, f"{where}.options[{index}]", node.line_of("options"))
-            if opt is None:
-                continue
-            label = self.text(file, opt, "label", f"{where}.options[{index}]")
-            target = self.string(file, opt, "situation", f"{where}.options[{index}]")
-            if target and target not in situations:
-                self.fail(file, opt.line_of("situation"), f"{where}: unknown situation '{target}'")
-            elif label and target:
-                options.append(FollowUpOption(label, target))
-        return FollowUp(question, tuple(options)) if question and len(options) == len(raw) else None
-
-    def danger(self, doc: Any, situations: dict[str, Situation]) -> DangerRules:
-        file = "danger.yaml"
-        top = self.mapping(file, doc, "the file", 1)
-        if top is None:
-            return DangerRules((), (), (), (), ())
-        cues = {}
-        for key in ("now_cues", "weak_now_cues", "past_cues", "calm_cues"):
-            cues[key] = tuple(
-                Cue(lang, pattern)
-                for lang, pattern in self.patterns_by_language(file, top, key, "cues")
-            )
-        kinds = []
-        seen: dict[str, int] = {}
-        for entry in self.entries(file, doc, "kinds"):
-            ident = self.unique_id(file, entry, seen, "danger kind")
-            where = f"danger kind '{ident}'"
-            target = self.string(file, entry, "situation", where)
-            if target and target not in situations:
-                self.fail(
-                    file, entry.line_of("situation"), f"{where}: unknown situation '{target}'"
-                )
-            elif target and situations[target].channel != "112":
-                self.fail(
-                    file,
-                    entry.line_of("situation"),
-                    f"{where}: situation '{target}' must go to 112",
-                )
-            needs_now = entry.get("needs_now", False)
-            if needs_now not in (True, False, "strict"):
-                line = entry.line_of("needs_now")
-                self.fail(file, line, f"{where}: 'needs_now' is true, false or strict")
-            strict = needs_now == "strict"
-            patterns = self.patterns(file, entry, "patterns", where)
-            guards = self.patterns(file, entry, "guards", where) if "guards" in entry else ()
-            if not patterns:
-                self.fail(file, entry.line, f"{where}: no patterns")
-            kinds.append(DangerKind(ident, target, bool(needs_now), patterns, guards, strict))
-        return DangerRules(
-            tuple(kinds),
-            now_cues=cues["now_cues"],
-            weak_now_cues=cues["weak_now_cues"],
-            past_cues=cues["past_cues"],
-            calm_cues=cues["calm_cues"],
-            signals=self.signals(file, top, {k.id for k in kinds}),
-        )
-
-    def signals(self, file: str, top: LineDict, kind_ids: set[str]) -> Signals | None:
-        """The optional word-level layer: weighted groups of whole words (a trailing * = prefix)."""
-        node = top.get("signals")
-        if node is None:
-            return None
-        sub = self.mapping(file, node, "signals", top.line_of("signals"))
-        if sub is None:
-            return None
-        threshold = sub.get("threshold")
-        if not isinstance(threshold, int) or threshold < 1:
-            self.fail(file, sub.line_of("threshold"), "signals: 'threshold' is a whole number >= 1")
-            threshold = 1
-        certain = sub.get("certain", threshold)
-        if not isinstance(certain, int) or certain < threshold:
-            message = "signals: 'certain' is a whole number >= threshold"
-            self.fail(file, sub.line_of("certain"), message)
-            certain = threshold
-        groups = []
-        raw_groups = sub.get("groups")
-        if not isinstance(raw_groups, list):
-            self.fail(file, sub.line_of("groups"), "signals: 'groups' must be a list")
-            return None
-        for index, item in enumerate(raw_groups):
-            group = self.mapping(file, item, f"signals.groups[{index}]", sub.line_of("groups"))
-            if group is None:
-                continue
-            name = self.string(file, group, "name", f"signals.groups[{index}]")
-            kind = self.string(file, group, "kind", f"signal group '{name}'")
-            if kind and kind != "none" and kind not in kind_ids:
-                message = f"signal group '{name}': unknown danger kind '{kind}'"
-                self.fail(file, group.line_of("kind"), message)
-            weight = group.get("weight")
-            if not isinstance(weight, int) or weight < 1:
-                message = f"signal group '{name}': 'weight' is a whole number"
-                self.fail(file, group.line_of("weight"), message)
-                weight = 1
-            lists = self.word_lists(file, group, "words", f"signal group '{name}'")
-            alternatives = sorted(
-                {_word_pattern(w) for items in lists.values() for w in items}, key=len, reverse=True
-            )
-            if alternatives:
-                matcher = re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
-                groups.append(SignalGroup(name, kind, weight, matcher))
-        return Signals(threshold, certain, tuple(groups))
-
-    def patterns(
-        self, file: str, node: LineDict, key: str, where: str
-    ) -> tuple[re.Pattern[str], ...]:
-        """Regexes of every language; written against normalised text (lower case, no accents)."""
-        return tuple(p for _lang, p in self.patterns_by_language(file, node, key, where))
-
-    def patterns_by_language(
-        self, file: str, node: LineDict, key: str, where: str
-    ) -> list[tuple[str, re.Pattern[str]]]:
-        """Regexes with their language."""
-        value = node.get(key)
-        sub = self.mapping(file, value, f"{where}.{key}", node.line_of(key))
-        if sub is None:
-            return []
-        compiled = []
-        for lang, items in sub.items():
-            if lang not in LANGS + EXTRA_LANGS + ("any",):
-                self.fail(file, sub.line_of(lang), f"{where}.{key}: unknown language '{lang}'")
-                continue
-            if not isinstance(items, list):
-                self.fail(
-                    file, sub.line_of(lang), f"{where}.{key}.{lang}: expected a list of patterns"
-                )
-                continue
-            for index, item in enumerate(items):
-                try:
-                    compiled.append((str(lang), re.compile(str(item))))
-                except re.error as exc:
-                    self.fail(
-                        file,
-                        line_of_item(items, index, sub.line_of(lang)),
-                        f"{where}.{key}.{lang}: bad pattern '{item}': {exc}",
-                    )
-        return compiled
+def _flat(lists: dict[str, tuple[re.Pattern[str], ...]]) -> tuple[re.Pattern[str], ...]:
+    return tuple(p for patterns in lists.values() for p in patterns)
 
 
 def _word_pattern(word: str) -> str:
@@ -664,9 +480,3 @@ def _word_pattern(word: str) -> str:
 @cache
 def _combined(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
     return combine(patterns)
-
-
-def _replace_followup(situation: Situation, followup: FollowUp) -> Situation:
-    from dataclasses import replace
-
-    return replace(situation, followup=followup)
