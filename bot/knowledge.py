@@ -11,19 +11,22 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 
-from bot.meldkaart import CONFIDENCES, Text
+from pydantic import AfterValidator, Field, ValidationInfo
+
+from bot import schema
+from bot.meldkaart import ChannelRef, Text
 from bot.paths import KNOWLEDGE_DIR
+from bot.schema import CONFIDENCES, Confidence, Https, Required, Schema, at_least, one_of
 from bot.textnorm import normalise
-from bot.yamlfile import DataError, LineDict, Problem, line_of_item, read_yaml
+from bot.yamlfile import DataError, Problem, read_yaml
 
 AREAS_FILE = "areas.yaml"
 BUURTEN_FILE = "buurten.csv"
 POSTCODES_FILE = "postcodes.csv"
 STAFF_ROLES = ("thor-senior", "thor-wijkgebonden", "politie-coordinator", "wijkagent")
 POSTCODE_KINDS = ("residential", "po-box")
-_AREA_ID = re.compile(r"^[a-z][a-z-]{1,40}$")
 _PC4 = re.compile(r"^[1-9][0-9]{3}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 _BUURTEN_COLUMNS = (
@@ -51,34 +54,49 @@ class TeamContact:
     """How a resident reaches THOR's first contact or the wijkagent of an area."""
 
     role: Text
-    phone: str
-    web: str | None
-    source: str
-    confidence: str
+    phone: Required
+    web: Annotated[Https | None, Field(default=None)]
+    source: Required
+    confidence: Confidence
+
+
+def _email(value: str, info: ValidationInfo) -> str:
+    if value and not _EMAIL.match(value):
+        raise schema.fail("email", "'{value}' is not an e-mail address", value=value)
+    if value and not info.data.get("name"):
+        raise schema.fail("email", "an e-mail address needs the name beside it")
+    return value
+
+
+def _source(value: str, info: ValidationInfo) -> str:
+    if not value and (info.data.get("name") or info.data.get("email")):
+        message = "a filled-in name or e-mail needs a source (who gave it, when)"
+        raise schema.fail("source", message)
+    return value
 
 
 @dataclass(frozen=True)
 class Staff:
     """A named person of an area team, filled in by the team itself (never invented)."""
 
-    role: str  # one of STAFF_ROLES
-    name: str
-    email: str
-    source: str
+    role: Annotated[Required, one_of(*STAFF_ROLES)]
+    name: Annotated[str, Field(default="")]
+    email: Annotated[str, Field(default=""), AfterValidator(_email)]
+    source: Annotated[str, Field(default="", validate_default=True), AfterValidator(_source)]
 
 
 @dataclass(frozen=True)
 class Area:
     """One of the four LWA areas of THOR and the police."""
 
-    id: str
-    name: str
-    source: str
-    buurten: tuple[str, ...]
+    id: Annotated[Required, schema.matching(r"^[a-z][a-z-]{1,40}$", "use a-z and '-' in the id")]
+    name: Required
+    source: Required
+    buurten: Annotated[tuple[Required, ...], at_least(1, "buurt")]
     thor: TeamContact
     police: TeamContact
     staff: tuple[Staff, ...] = ()
-    aliases: tuple[str, ...] = ()  # other names people use for the area ("Centrum")
+    aliases: tuple[Required, ...] = ()  # other names people use for the area ("Centrum")
 
     @property
     def named_staff(self) -> tuple[Staff, ...]:
@@ -141,6 +159,25 @@ class Knowledge:
         return index
 
 
+class _National(Schema):
+    source: Required
+    ids: Annotated[tuple[ChannelRef, ...], at_least(1, "channel id")]
+
+
+class _PoBoxes(Schema):
+    source: Required
+    confidence: Confidence
+    pc4: tuple[
+        Annotated[str, schema.matching(_PC4.pattern, "'{value}' is not a four-digit postcode")], ...
+    ]
+
+
+class _AreasFile(Schema):
+    areas: Annotated[list[Area], at_least(1, "area")]
+    national_channels: _National
+    po_boxes: _PoBoxes
+
+
 def load(folder: Path = KNOWLEDGE_DIR, channel_ids: Collection[str] | None = None) -> Knowledge:
     """Load and cross-check areas.yaml, buurten.csv and postcodes.csv from FOLDER.
 
@@ -156,14 +193,23 @@ def load(folder: Path = KNOWLEDGE_DIR, channel_ids: Collection[str] | None = Non
     postcode_rows = _read_csv(folder / POSTCODES_FILE, _POSTCODES_COLUMNS, problems)
     if problems:
         raise DataError(problems)
+    problems.extend(schema.duplicates(AREAS_FILE, doc, "areas", "area"))
+    context = {"channels": channel_ids}
+    top = schema.check(_AreasFile, AREAS_FILE, doc, problems, context, {"areas": "area"})
+    if top is None or problems:  # the tables are checked against a valid areas.yaml
+        raise DataError(problems)
     checker = _Checker(problems)
-    areas, national, po_boxes = checker.areas(doc, channel_ids)
+    for index, area in enumerate(top.areas):
+        checker.lines[(AREAS_FILE, area.id)] = schema.line_at(doc, ("areas", index, "buurten"))
+    checker.lines[(AREAS_FILE, "po_boxes")] = schema.line_at(doc, ("po_boxes", "pc4"))
+    areas = {area.id: area for area in top.areas}
+    po_boxes = top.po_boxes.pc4
     buurten = checker.buurten(buurt_rows, areas)
     postcodes = checker.postcodes(postcode_rows, buurten, po_boxes)
     checker.agree(areas, buurten, postcodes)
     if problems:
         raise DataError(problems)
-    return Knowledge(areas, buurten, postcodes, national, po_boxes, folder)
+    return Knowledge(areas, buurten, postcodes, top.national_channels.ids, po_boxes, folder)
 
 
 def _read_csv(
@@ -224,207 +270,6 @@ class _Checker:
             self.fail(
                 file, line, f"{where}: confidence '{value}' is not one of {', '.join(CONFIDENCES)}"
             )
-
-    # -- areas.yaml ------------------------------------------------------------------------
-
-    def string(self, node: LineDict, key: str, where: str, required: bool = True) -> str:
-        value = node.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.fail(AREAS_FILE, node.line_of(key), f"{where}: '{key}' is missing or empty")
-            return ""
-        if not isinstance(value, (str, int)) or isinstance(value, bool):
-            self.fail(AREAS_FILE, node.line_of(key), f"{where}: '{key}' must be text")
-            return ""
-        return str(value).strip()
-
-    def mapping(self, node: Any, where: str, line: int) -> LineDict | None:
-        if not isinstance(node, LineDict):
-            self.fail(AREAS_FILE, line, f"{where}: expected a mapping (key: value lines)")
-            return None
-        return node
-
-    def areas(
-        self, doc: Any, channel_ids: Collection[str] | None
-    ) -> tuple[dict[str, Area], tuple[str, ...], tuple[str, ...]]:
-        top = self.mapping(doc, "the file", 1)
-        if top is None:
-            return {}, (), ()
-        entries = top.get("areas")
-        if not isinstance(entries, list) or not entries:
-            self.fail(AREAS_FILE, top.line_of("areas"), "'areas' must be a non-empty list")
-            entries = []
-        areas: dict[str, Area] = {}
-        for index, item in enumerate(entries):
-            node = self.mapping(item, f"areas[{index}]", top.line_of("areas"))
-            if node is None:
-                continue
-            area = self.area(node, index)
-            if area is None:
-                continue
-            if area.id in areas:
-                self.fail(AREAS_FILE, node.line_of("id"), f"duplicate area id '{area.id}'")
-            areas[area.id] = area
-        return areas, self.national(top, channel_ids), self.po_boxes(top)
-
-    def area(self, node: LineDict, index: int) -> Area | None:
-        ident = self.string(node, "id", f"areas[{index}]")
-        where = f"area '{ident or index}'"
-        if ident and not _AREA_ID.match(ident):
-            self.fail(AREAS_FILE, node.line_of("id"), f"{where}: use a-z and '-' in the id")
-        name = self.string(node, "name", where)
-        source = self.string(node, "source", where)
-        buurten = node.get("buurten")
-        if (
-            not isinstance(buurten, list)
-            or not buurten
-            or not all(isinstance(b, str) and b.strip() for b in buurten)
-        ):
-            self.fail(
-                AREAS_FILE, node.line_of("buurten"), f"{where}: 'buurten' must be a list of names"
-            )
-            buurten = []
-        thor = self.contact(node, "thor", where)
-        police = self.contact(node, "police", where)
-        staff = self.staff(node, where)
-        aliases = node.get("aliases") or []
-        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-            self.fail(AREAS_FILE, node.line_of("aliases"), f"{where}: 'aliases' must be a list")
-            aliases = []
-        self.lines[(AREAS_FILE, ident)] = node.line_of("buurten")
-        if not (ident and name and source and thor and police):
-            return None
-        return Area(
-            ident,
-            name,
-            source,
-            tuple(b.strip() for b in buurten),
-            thor,
-            police,
-            staff,
-            tuple(a.strip() for a in aliases if a.strip()),
-        )
-
-    def contact(self, node: LineDict, key: str, where: str) -> TeamContact | None:
-        sub = self.mapping(node.get(key), f"{where}.{key}", node.line_of(key))
-        if sub is None:
-            return None
-        here = f"{where}.{key}"
-        role = sub.get("role")
-        role_node = self.mapping(role, f"{here}.role", sub.line_of("role"))
-        text = None
-        if role_node is not None:
-            missing = [lang for lang in ("nl", "en") if not str(role_node.get(lang) or "").strip()]
-            for lang in missing:
-                self.fail(
-                    AREAS_FILE,
-                    role_node.line_of(lang),
-                    f"{here}.role: missing translation '{lang}'",
-                )
-            if not missing:
-                text = Text(str(role_node["nl"]).strip(), str(role_node["en"]).strip())
-        phone = self.string(sub, "phone", here)
-        web = self.string(sub, "web", here, required=False) or None
-        if web and not web.startswith("https://"):
-            self.fail(
-                AREAS_FILE,
-                sub.line_of("web"),
-                f"{here}: web address '{web}' must start with https://",
-            )
-        source = self.string(sub, "source", here)
-        confidence = self.string(sub, "confidence", here)
-        if confidence:
-            self.confidence(AREAS_FILE, sub.line_of("confidence"), confidence, here)
-        if not (text and phone and source and confidence):
-            return None
-        return TeamContact(text, phone, web, source, confidence)
-
-    def staff(self, node: LineDict, where: str) -> tuple[Staff, ...]:
-        items = node.get("staff") or []
-        if not isinstance(items, list):
-            self.fail(AREAS_FILE, node.line_of("staff"), f"{where}: 'staff' must be a list")
-            return ()
-        people = []
-        for index, item in enumerate(items):
-            here = f"{where}.staff[{index}]"
-            entry = self.mapping(item, here, line_of_item(items, index, node.line_of("staff")))
-            if entry is None:
-                continue
-            role = self.string(entry, "role", here)
-            if role and role not in STAFF_ROLES:
-                self.fail(
-                    AREAS_FILE,
-                    entry.line_of("role"),
-                    f"{here}: role '{role}' is not one of {', '.join(STAFF_ROLES)}",
-                )
-            name = self.string(entry, "name", here, required=False)
-            email = self.string(entry, "email", here, required=False)
-            source = self.string(entry, "source", here, required=False)
-            if email and not _EMAIL.match(email):
-                self.fail(
-                    AREAS_FILE,
-                    entry.line_of("email"),
-                    f"{here}: '{email}' is not an e-mail address",
-                )
-            if (name or email) and not source:
-                self.fail(
-                    AREAS_FILE,
-                    entry.line_of("source"),
-                    f"{here}: a filled-in name or e-mail needs a source (who gave it, when)",
-                )
-            if email and not name:
-                self.fail(
-                    AREAS_FILE,
-                    entry.line_of("name"),
-                    f"{here}: an e-mail address needs the name beside it",
-                )
-            people.append(Staff(role, name, email, source))
-        return tuple(people)
-
-    def national(self, top: LineDict, channel_ids: Collection[str] | None) -> tuple[str, ...]:
-        node = self.mapping(
-            top.get("national_channels"), "national_channels", top.line_of("national_channels")
-        )
-        if node is None:
-            return ()
-        self.string(node, "source", "national_channels")
-        ids = node.get("ids")
-        if not isinstance(ids, list) or not ids:
-            self.fail(
-                AREAS_FILE,
-                node.line_of("ids"),
-                "national_channels: 'ids' must be a list of channel ids",
-            )
-            return ()
-        result = tuple(str(i) for i in ids)
-        if channel_ids is not None:
-            for ident in result:
-                if ident not in channel_ids:
-                    self.fail(
-                        AREAS_FILE,
-                        node.line_of("ids"),
-                        f"national_channels: unknown channel id '{ident}'",
-                    )
-        return result
-
-    def po_boxes(self, top: LineDict) -> tuple[str, ...]:
-        node = self.mapping(top.get("po_boxes"), "po_boxes", top.line_of("po_boxes"))
-        if node is None:
-            return ()
-        self.string(node, "source", "po_boxes")
-        confidence = self.string(node, "confidence", "po_boxes")
-        if confidence:
-            self.confidence(AREAS_FILE, node.line_of("confidence"), confidence, "po_boxes")
-        self.lines[(AREAS_FILE, "po_boxes")] = node.line_of("pc4")
-        codes = node.get("pc4")
-        if not isinstance(codes, list) or not all(_PC4.match(str(c)) for c in codes):
-            self.fail(
-                AREAS_FILE,
-                node.line_of("pc4"),
-                "po_boxes: 'pc4' must be a list of four-digit codes",
-            )
-            return ()
-        return tuple(str(c) for c in codes)
 
     # -- buurten.csv -----------------------------------------------------------------------
 
