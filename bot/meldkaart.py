@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StrictBool, StrictInt, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from bot import schema
 from bot.paths import ROUTING_RULES_DIR
@@ -38,10 +38,11 @@ from bot.yamlfile import DataError, Problem, read_yaml
 __all__ = ["CONFIDENCES", "EXTRA_LANGS", "LANGS"]
 FILES = ("channels.yaml", "meldkaart.yaml", "danger.yaml")
 # References between the files, checked against the ids in the validation context.
-ChannelRef = Annotated[str, known("channels", "channel id")]
-ThemeRef = Annotated[str, known("themes", "theme")]
-SituationRef = Annotated[str, known("situations", "situation")]
-KindRef = Annotated[str, known("kinds", "danger kind")]
+ChannelRef = Annotated[str, known("channels", "unknown channel id '{value}'")]
+ThemeRef = Annotated[str, known("themes", "unknown theme '{value}'")]
+SituationRef = Annotated[str, known("situations", "unknown situation '{value}'")]
+EmergencyRef = Annotated[SituationRef, known("emergencies", "situation '{value}' must go to 112")]
+AcuteRef = Annotated[str, known("emergencies", "acute '{value}' must be a 112 situation")]
 
 
 @dataclass(frozen=True)
@@ -281,12 +282,6 @@ class _Channels(Schema):
     channels: list[_Channel]
 
 
-def _acute(value: str, info: Any) -> str:
-    if value not in ((info.context or {}).get("emergencies") or ()):
-        raise schema.fail("acute", "acute '{value}' must be a 112 situation", value=value)
-    return value
-
-
 class _Situation(Schema):
     id: Ident
     theme: ThemeRef
@@ -299,7 +294,7 @@ class _Situation(Schema):
     keywords: Words
     context: SomeWords = Field(default_factory=dict)
     followup: FollowUp | None = None
-    acute: Annotated[str, AfterValidator(_acute)] | None = None
+    acute: AcuteRef | None = None
     acute_on: Literal["weak", "strong"] | None = None
 
     @model_validator(mode="after")
@@ -334,18 +329,9 @@ class _Card(Schema):
     situations: list[_Situation]
 
 
-def _emergency(value: str, info: Any) -> str:
-    channels = (info.context or {}).get("situations") or {}
-    if value not in channels:
-        raise schema.fail("unknown", "unknown situation '{value}'", value=value)
-    if channels[value] != "112":
-        raise schema.fail("acute", "situation '{value}' must go to 112", value=value)
-    return value
-
-
 class _Kind(Schema):
     id: Ident
-    situation: Annotated[Required, AfterValidator(_emergency)]
+    situation: EmergencyRef
     needs_now: Literal[True, False, "strict"] = False
     patterns: Patterns
     guards: SomePatterns = Field(default_factory=dict)
@@ -363,7 +349,7 @@ class _Kind(Schema):
 
 class _Group(Schema):
     name: Required
-    kind: Annotated[Required, known("kinds", "danger kind")]
+    kind: Annotated[str, known("kinds", "unknown danger kind '{value}'")]
     weight: Annotated[StrictInt, Field(ge=1)]
     words: Words
 
@@ -438,7 +424,7 @@ def load(folder: Path = ROUTING_RULES_DIR) -> Meldkaart:
     context = {
         "channels": {i for i, _ in schema.ids(channels_doc, "channels")},
         "themes": {i for i, _ in schema.ids(card_doc, "themes")},
-        "situations": {i: entry.get("channel") for i, entry in situations},
+        "situations": {i for i, _ in situations},
         "emergencies": {i for i, entry in situations if str(entry.get("channel")) == "112"},
         "kinds": {"none"} | {i for i, _ in schema.ids(danger_doc, "kinds")},
     }

@@ -78,13 +78,13 @@ def matching(pattern: str, message: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-def known(name: str, what: str) -> AfterValidator:
+def known(name: str, message: str) -> AfterValidator:
     """A reference: the text must be among the ids the validation context holds under NAME."""
 
     def check(value: str, info: ValidationInfo) -> str:
         ids = (info.context or {}).get(name)
         if ids is not None and value not in ids:
-            raise fail("unknown", "unknown {what} '{value}'", what=what, value=value)
+            raise fail("unknown", message, value=value)
         return value
 
     return AfterValidator(check)
