@@ -1,6 +1,7 @@
 """The meldkaart: channels, situations and danger rules, loaded from routing_rules/ and checked.
 
-A load either gives a complete, valid `Meldkaart` or raises `DataError` listing every problem
+The files are checked by typed models (shared types and file:line errors: bot/schema.py). A load
+either gives a complete, valid `Meldkaart` or raises `DataError` listing every problem
 with file and line: never a half-loaded card.
 """
 
@@ -17,9 +18,6 @@ from pydantic import Field, StrictBool, StrictInt, model_validator
 from bot import schema
 from bot.paths import ROUTING_RULES_DIR
 from bot.schema import (
-    CONFIDENCES,
-    EXTRA_LANGS,
-    LANGS,
     Confidence,
     Https,
     Ident,
@@ -35,7 +33,6 @@ from bot.schema import (
 )
 from bot.yamlfile import DataError, Problem, read_yaml
 
-__all__ = ["CONFIDENCES", "EXTRA_LANGS", "LANGS"]
 FILES = ("channels.yaml", "meldkaart.yaml", "danger.yaml")
 # References between the files, checked against the ids in the validation context.
 ChannelRef = Annotated[str, known("channels", "unknown channel id '{value}'")]
