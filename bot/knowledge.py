@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, ValidationInfo
+from pydantic import Field
 
 from bot import schema
 from bot.meldkaart import ChannelRef, Text
@@ -28,7 +28,7 @@ POSTCODES_FILE = "postcodes.csv"
 STAFF_ROLES = ("thor-senior", "thor-wijkgebonden", "politie-coordinator", "wijkagent")
 POSTCODE_KINDS = ("residential", "po-box")
 _PC4 = re.compile(r"^[1-9][0-9]{3}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+_EMAIL = r"(?i)^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
 _BUURTEN_COLUMNS = (
     "buurt",
     "area",
@@ -60,29 +60,29 @@ class TeamContact:
     confidence: Confidence
 
 
-def _email(value: str, info: ValidationInfo) -> str:
-    if value and not _EMAIL.match(value):
-        raise schema.fail("email", "'{value}' is not an e-mail address", value=value)
-    if value and not info.data.get("name"):
-        raise schema.fail("email", "an e-mail address needs the name beside it")
-    return value
-
-
-def _source(value: str, info: ValidationInfo) -> str:
-    if not value and (info.data.get("name") or info.data.get("email")):
-        message = "a filled-in name or e-mail needs a source (who gave it, when)"
-        raise schema.fail("source", message)
-    return value
-
-
 @dataclass(frozen=True)
 class Staff:
     """A named person of an area team, filled in by the team itself (never invented)."""
 
     role: Annotated[Required, one_of(*STAFF_ROLES)]
     name: Annotated[str, Field(default="")]
-    email: Annotated[str, Field(default=""), AfterValidator(_email)]
-    source: Annotated[str, Field(default="", validate_default=True), AfterValidator(_source)]
+    email: Annotated[
+        str,
+        Field(default=""),
+        schema.matching(_EMAIL, "'{value}' is not an e-mail address"),
+        schema.rule(
+            lambda v, info: not v or info.data.get("name"),
+            "an e-mail address needs the name beside it",
+        ),
+    ]
+    source: Annotated[
+        str,
+        Field(default="", validate_default=True),
+        schema.rule(
+            lambda v, info: v or not (info.data.get("name") or info.data.get("email")),
+            "a filled-in name or e-mail needs a source (who gave it, when)",
+        ),
+    ]
 
 
 @dataclass(frozen=True)

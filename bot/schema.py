@@ -10,7 +10,7 @@ validation context, so one run reports every problem.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
@@ -43,57 +43,45 @@ def fail(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
     return PydanticCustomError(kind, message, ctx)
 
 
-def _translated(value: str, info: ValidationInfo) -> str:
-    if not value:
-        raise fail("translation", "missing translation '{lang}'", lang=info.field_name)
-    return value
+def rule(ok: Callable[[Any, ValidationInfo], object], message: str) -> AfterValidator:
+    """A check after the type's: MESSAGE unless OK; it may name the {field} and a text {value}."""
+
+    def check(value: Any, info: ValidationInfo) -> Any:
+        if not ok(value, info):
+            ctx = {"field": info.field_name, **({"value": value} if isinstance(value, str) else {})}
+            raise PydanticCustomError("rule", message, ctx)
+        return value
+
+    return AfterValidator(check)
 
 
 def one_of(*choices: str) -> AfterValidator:
     """A text that must be one of CHOICES."""
-
-    def check(value: str, info: ValidationInfo) -> str:
-        if value not in choices:
-            raise fail(
-                "one_of",
-                "{field} '{value}' is not one of {choices}",
-                field=info.field_name,
-                value=value,
-                choices=", ".join(choices),
-            )
-        return value
-
-    return AfterValidator(check)
+    return rule(lambda v, _: v in choices, "{field} '{value}' is not one of " + ", ".join(choices))
 
 
 def matching(pattern: str, message: str) -> AfterValidator:
-    """A text that must match PATTERN; MESSAGE may name the {value}."""
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if value and not compiled.match(value):
-            raise fail("format", message, value=value)
-        return value
-
-    return AfterValidator(check)
+    """A text that is empty or matches PATTERN."""
+    return rule(lambda v, _: not v or re.match(pattern, v), message)
 
 
 def known(name: str, message: str) -> AfterValidator:
     """A reference: the text must be among the ids the validation context holds under NAME."""
 
-    def check(value: str, info: ValidationInfo) -> str:
+    def ok(value: str, info: ValidationInfo) -> bool:
         ids = (info.context or {}).get(name)
-        if ids is not None and value not in ids:
-            raise fail("unknown", message, value=value)
-        return value
+        return ids is None or value in ids
 
-    return AfterValidator(check)
+    return rule(ok, message)
 
 
-def _language(value: str, langs: tuple[str, ...]) -> str:
-    if value not in langs:
-        raise fail("language", "unknown language '{value}'", value=value)
-    return value
+def at_least(count: int, what: str) -> AfterValidator:
+    """A list of at least COUNT entries (checked once its entries are valid)."""
+    return rule(lambda v, _: len(v) >= count, f"needs at least {count} {what}")
+
+
+def _language(*langs: str) -> AfterValidator:
+    return rule(lambda v, _: v in langs, "unknown language '{value}'")
 
 
 def _compile(value: Any) -> re.Pattern[str]:
@@ -107,44 +95,31 @@ def _compile(value: Any) -> re.Pattern[str]:
         ) from exc
 
 
-def _all_languages(lists: dict[str, tuple[str, ...]], info: ValidationInfo) -> dict[str, Any]:
+def _all_languages(lists: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     for lang in LANGS:
         if not lists.get(lang):
             raise fail("translation", "missing translation '{lang}'", lang=lang)
     return lists
 
 
-def at_least(count: int, what: str) -> AfterValidator:
-    """A list of at least COUNT entries (checked once its entries are valid)."""
-
-    def check(items: tuple[Any, ...], info: ValidationInfo) -> tuple[Any, ...]:
-        if len(items) < count:
-            raise fail("too_few", "needs at least {count} {what}", count=count, what=what)
-        return items
-
-    return AfterValidator(check)
-
-
-def _some(lists: dict[str, tuple[Any, ...]], info: ValidationInfo) -> dict[str, Any]:
-    if not any(lists.values()):
-        raise fail("empty", "no {field}", field=info.field_name)
-    return lists
-
-
 Required = Annotated[str, Field(min_length=1)]
-Translation = Annotated[str, Field(default="", validate_default=True), AfterValidator(_translated)]
+Translation = Annotated[
+    str,
+    Field(default="", validate_default=True),
+    rule(lambda v, _: v, "missing translation '{field}'"),
+]
 Confidence = Annotated[str, one_of(*CONFIDENCES)]
 Https = Annotated[str, matching(r"https://", "web address '{value}' must start with https://")]
 Ident = Annotated[Required, matching(_ID.pattern, "'id' may hold only a-z, 0-9 and '-'")]
 Regex = Annotated[re.Pattern[str], PlainValidator(_compile)]
-_WordLang = Annotated[str, AfterValidator(lambda v: _language(v, LANGS + EXTRA_LANGS))]
-_PatternLang = Annotated[str, AfterValidator(lambda v: _language(v, (*LANGS, *EXTRA_LANGS, "any")))]
+_WordLang = Annotated[str, _language(*LANGS, *EXTRA_LANGS)]
+_PatternLang = Annotated[str, _language(*LANGS, *EXTRA_LANGS, "any")]
 # Word lists per language: nl and en required, de / fr / li welcome.
 SomeWords = dict[_WordLang, tuple[Required, ...]]
 Words = Annotated[SomeWords, AfterValidator(_all_languages)]
 # Regexes per language (or "any"), written against normalised text.
 SomePatterns = dict[_PatternLang, tuple[Regex, ...]]
-Patterns = Annotated[SomePatterns, AfterValidator(_some)]
+Patterns = Annotated[SomePatterns, rule(lambda v, _: any(v.values()), "no {field}")]
 
 
 def ids(doc: Any, key: str, field: str = "id") -> list[tuple[str, LineDict]]:
