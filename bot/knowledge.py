@@ -89,7 +89,9 @@ class Staff:
 class Area:
     """One of the four LWA areas of THOR and the police."""
 
-    id: Annotated[Required, schema.matching(r"^[a-z][a-z-]{1,40}$", "use a-z and '-' in the id")]
+    id: Annotated[
+        Required, schema.matching(r"^[a-z][a-z-]{1,40}$", "'id' may hold only a-z and '-'")
+    ]
     name: Required
     source: Required
     buurten: Annotated[tuple[Required, ...], at_least(1, "buurt")]
