@@ -284,3 +284,16 @@ def test_relative_links_resolve() -> None:
         if not ((ROOT / page).parent / target.split("#")[0]).exists()
     ]
     assert not broken, "\n".join(broken)
+
+
+def test_readme_paths_exist() -> None:
+    """Every path the README names (`bot/answers.py`, `knowledge/`, ...) exists."""
+    text = (ROOT / "README.md").read_text("utf-8")
+    paths = [
+        p
+        for p in re.findall(r"`([A-Za-z0-9_.-]+/[A-Za-z0-9_./-]*)`", text)
+        if not p.startswith(".venv/")
+    ]
+    assert len(paths) >= 20
+    missing = [p for p in paths if not (ROOT / p).exists()]
+    assert not missing, missing
