@@ -211,7 +211,7 @@ def parse_note(text: str) -> str:
 
 
 def parse_line(text: str, today: date) -> Draft:
-    """The one-line form: AREA WHEN TIME-RANGE PLACE [| NOTE] (a contract: see the README)."""
+    """The one-line form: AREA WHEN TIME-RANGE PLACE [| NOTE] (a contract: docs/spreekuren.md)."""
     text = text.strip()
     if not text:
         raise SpreekuurError("spreekuren.err.line_usage")
