@@ -18,11 +18,12 @@ from pathlib import Path
 from rapidfuzz import process, utils
 from rapidfuzz.distance import Levenshtein
 
-from bot.cbs import Pc6Entry, PostcodeTable, load_table
+from bot.cbs import Pc6Entry, PostcodeTable, load_table, read_table
 from bot.i18n import t
 from bot.knowledge import Area, Buurt, Knowledge, Postcode4, fold
 from bot.knowledge import load as load_knowledge
 from bot.paths import KNOWLEDGE_DIR
+from bot.storage import Database
 from bot.textnorm import STOP_WORDS, normalise
 
 __all__ = [
@@ -205,6 +206,12 @@ class AreaDirectory:
         knowledge = load_knowledge(knowledge_dir)
         table = load_table(db, knowledge) if db is not None else None
         return cls(knowledge, table)
+
+    @classmethod
+    async def open(cls, db: Database, knowledge_dir: Path = KNOWLEDGE_DIR) -> AreaDirectory:
+        """Load knowledge/ and the CBS table of the bot's database (either engine)."""
+        knowledge = load_knowledge(knowledge_dir)
+        return cls(knowledge, await read_table(db, knowledge))
 
     # -- the data ------------------------------------------------------------------------
 

@@ -14,12 +14,14 @@ import csv
 import re
 import sqlite3
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.knowledge import Knowledge, fold
-from bot.storage import Database
+from bot.storage import Database, StorageError
 from bot.yamlfile import DataError, Problem
 
 MAASTRICHT = "0935"
@@ -222,20 +224,20 @@ async def store(db: Database, result: CbsImport, source: str) -> int:
         for (pc6, number), code in result.numbers.items()
         if pc6 in table.pc6 and len(table.pc6[pc6]) > 1
     ]
-    async with db.transaction() as conn:
-        await conn.execute("DELETE FROM postcode_buurten")
-        await conn.execute("DELETE FROM postcode_house_numbers")
-        await conn.execute("DELETE FROM postcode_import")
-        await conn.executemany(
+    async with db.transaction() as tx:
+        await tx.execute("DELETE FROM postcode_buurten")
+        await tx.execute("DELETE FROM postcode_house_numbers")
+        await tx.execute("DELETE FROM postcode_import")
+        await tx.executemany(
             "INSERT INTO postcode_buurten (pc6, buurt_code, buurt, area, addresses) "
             "VALUES (?, ?, ?, ?, ?)",
             rows,
         )
-        await conn.executemany(
+        await tx.executemany(
             "INSERT INTO postcode_house_numbers (pc6, huisnummer, buurt_code) VALUES (?, ?, ?)",
             numbers,
         )
-        await conn.execute(
+        await tx.execute(
             "INSERT INTO postcode_import "
             "(id, imported_at, source_file, year, addresses, postcodes) VALUES (1, ?, ?, ?, ?, ?)",
             (
@@ -249,13 +251,15 @@ async def store(db: Database, result: CbsImport, source: str) -> int:
     return len(table.pc6)
 
 
-def load_table(db_path: str | Path, knowledge: Knowledge) -> PostcodeTable | None:
-    """The stored table, read-only; None when there is no database or nothing was imported.
+_META = "SELECT year FROM postcode_import WHERE id = 1"
+_BUURTEN = "SELECT pc6, buurt, area, addresses FROM postcode_buurten ORDER BY pc6, addresses DESC"
+_NAMES = "SELECT buurt_code, MIN(buurt) FROM postcode_buurten GROUP BY buurt_code"
+_NUMBERS = "SELECT pc6, huisnummer, buurt_code FROM postcode_house_numbers"
 
-    PC6s with a buurt the import did not know, or whose buurt or area the current knowledge no
-    longer has, are left out (the PC4 table answers for them, and their PC4 is marked
-    incomplete), so a changed buurten.csv never gives a stale area.
-    """
+
+def load_table(db_path: str | Path, knowledge: Knowledge) -> PostcodeTable | None:
+    """The stored table of an SQLite file, read-only; None when there is no database or nothing
+    was imported (see `_table`)."""
     path = str(db_path)
     if path == ":memory:" or not Path(path).is_file():
         return None
@@ -264,28 +268,49 @@ def load_table(db_path: str | Path, knowledge: Knowledge) -> PostcodeTable | Non
     except sqlite3.Error:
         return None
     try:
-        meta = conn.execute("SELECT year FROM postcode_import WHERE id = 1").fetchone()
+        meta = conn.execute(_META).fetchone()
         if meta is None:
             return None
-        grouped: dict[str, list[Pc6Entry]] = defaultdict(list)
-        for code6, buurt, area, n in conn.execute(
-            "SELECT pc6, buurt, area, addresses FROM postcode_buurten ORDER BY pc6, addresses DESC"
-        ):
-            grouped[code6].append(Pc6Entry(buurt, area, n))
-        names = dict(
-            conn.execute("SELECT buurt_code, buurt FROM postcode_buurten GROUP BY buurt_code")
-        )
-        numbers = {
-            (code6, int(nr)): names[code]
-            for code6, nr, code in conn.execute(
-                "SELECT pc6, huisnummer, buurt_code FROM postcode_house_numbers"
-            )
-            if code in names
-        }
+        buurten = conn.execute(_BUURTEN).fetchall()
+        names = conn.execute(_NAMES).fetchall()
+        numbers = conn.execute(_NUMBERS).fetchall()
     except sqlite3.Error:  # no such table (migration not applied yet), or unreadable
         return None
     finally:
         conn.close()
+    return _table(str(meta[0]), buurten, names, numbers, knowledge)
+
+
+async def read_table(db: Database, knowledge: Knowledge) -> PostcodeTable | None:
+    """The stored table, through the bot's database (either engine); None when nothing was
+    imported or the database cannot be read."""
+    try:
+        meta = await db.fetchone(_META)
+        if meta is None:
+            return None
+        buurten = await db.fetchall(_BUURTEN)
+        names = await db.fetchall(_NAMES)
+        numbers = await db.fetchall(_NUMBERS)
+    except StorageError:
+        return None
+    return _table(str(meta[0]), buurten, names, numbers, knowledge)
+
+
+def _table(
+    year: str,
+    buurten: Sequence[Any],
+    names: Sequence[Any],
+    numbers: Sequence[Any],
+    knowledge: Knowledge,
+) -> PostcodeTable:
+    """The table from its rows. PC6s with a buurt the import did not know, or whose buurt or
+    area the current knowledge no longer has, are left out (the PC4 table answers for them,
+    and their PC4 is marked incomplete), so a changed buurten.csv never gives a stale area."""
+    grouped: dict[str, list[Pc6Entry]] = defaultdict(list)
+    for code6, buurt, area, n in buurten:
+        grouped[code6].append(Pc6Entry(buurt, area, n))
+    name_of = {code: name for code, name in names}
+    by_number = {(code6, int(nr)): name_of[code] for code6, nr, code in numbers if code in name_of}
     pc6: dict[str, tuple[Pc6Entry, ...]] = {}
     incomplete: set[str] = set()
     for code, entries in grouped.items():
@@ -296,5 +321,5 @@ def load_table(db_path: str | Path, knowledge: Knowledge) -> PostcodeTable | Non
             pc6[code] = tuple(entries)
         else:
             incomplete.add(code[:4])
-    numbers = {k: v for k, v in numbers.items() if k[0] in pc6}
-    return PostcodeTable(pc6, numbers, str(meta[0]), frozenset(incomplete))
+    kept = {k: v for k, v in by_number.items() if k[0] in pc6}
+    return PostcodeTable(pc6, kept, year, frozenset(incomplete))

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from datetime import date
 
+    from bot.areas import AreaDirectory
     from bot.meldkaart import Meldkaart
     from bot.routing import Router
     from bot.stats import Stats
@@ -205,7 +206,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.services import open_services
 
     settings = Settings.from_env()
-    if not settings.db_path.exists():  # no spreekuren to show: an empty database, no new file
+    if settings.database_url is None and not settings.db_path.exists():
+        # no spreekuren to show: an empty database, no new file
         settings = dataclasses.replace(settings, db_path=Path(":memory:"))
 
     async def chat() -> int:
@@ -221,14 +223,35 @@ def cmd_chat(args: argparse.Namespace) -> int:
 # -- area (issue 3) ---------------------------------------------------------------------------
 
 
+async def _areas_from(dsn: str) -> AreaDirectory:
+    """The area directory with the CBS table stored in the PostgreSQL database at DSN."""
+    from bot.areas import AreaDirectory
+    from bot.storage import Database, StorageError
+
+    try:
+        db = await Database.open(dsn)
+    except StorageError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        return await AreaDirectory.open(db)
+    finally:
+        await db.close()
+
+
 def cmd_area(args: argparse.Namespace) -> int:
     """Look up the area team for a postcode or buurt."""
+    import asyncio
+
     from bot.areacard import build_area_card, render_area_text
     from bot.areas import AreaDirectory, AreaNotFound
     from bot.config import Settings
     from bot.meldkaart import load
 
-    directory = AreaDirectory.load(db=Settings.from_env().db_path)
+    settings = Settings.from_env()
+    if settings.database_url is None:
+        directory = AreaDirectory.load(db=settings.db_path)
+    else:
+        directory = asyncio.run(_areas_from(settings.database_url))
     try:
         result = directory.lookup(args.query)
     except AreaNotFound as exc:
@@ -267,10 +290,10 @@ def cmd_import_cbs(args: argparse.Namespace) -> int:
             "not imported; add it (or an alias) to knowledge/buurten.csv",
             file=sys.stderr,
         )
-    db_path = Settings.from_env().db_path
+    settings = Settings.from_env()
 
     async def _store() -> int:
-        db = await Database.open(db_path)
+        db = await Database.open(settings.database)
         try:
             return await store(db, result, pc6_file.name)
         finally:
@@ -279,8 +302,9 @@ def cmd_import_cbs(args: argparse.Namespace) -> int:
     stored = asyncio.run(_store())
     skipped = f", {result.skipped_pc6} PC6 left to the PC4 table" if result.skipped_pc6 else ""
     print(
-        f"imported CBS {result.year or '?'} into {db_path}: {result.addresses} addresses of "
-        f"Maastricht, {stored} postcodes (PC6), {len(result.buurten)} buurten{skipped}"
+        f"imported CBS {result.year or '?'} into {settings.database_shown}: "
+        f"{result.addresses} addresses of Maastricht, {stored} postcodes (PC6), "
+        f"{len(result.buurten)} buurten{skipped}"
     )
     return EXIT_OK
 
@@ -323,7 +347,7 @@ def cmd_spreekuren(args: argparse.Namespace) -> int:
         raise UsageError(exc.message(args.lang)) from exc
     settings = Settings.from_env()
     # A missing database has no spreekuren: answer from an empty one instead of creating a file.
-    path = settings.db_path if settings.db_path.exists() else ":memory:"
+    path = settings.database if settings.database_url or settings.db_path.exists() else ":memory:"
 
     async def run() -> str:
         db = await Database.open(path)
@@ -402,11 +426,11 @@ def _with_stats(work: Callable[[Stats], Awaitable[T]]) -> T:
         raise UsageError(str(exc)) from exc
     if settings.stats_min_cell < 1:
         raise UsageError("MELDWIJZER_STATS_MIN_CELL must be 1 or more")
-    if not settings.db_path.is_file():
+    if settings.database_url is None and not settings.db_path.is_file():
         raise UsageError(f"no database at {settings.db_path} (set MELDWIJZER_DB)")
 
     async def run() -> T:
-        db = await Database.open(settings.db_path)
+        db = await Database.open(settings.database)
         try:
             return await work(Stats(db, settings, meldkaart=load_meldkaart()))
         finally:
@@ -494,11 +518,11 @@ def cmd_retention(args: argparse.Namespace) -> int:
     """Roll day counters older than N months up to one counter per month, atomically."""
     from bot.stats import RollUp
 
-    async def roll(stats: Stats) -> tuple[RollUp, Path]:
+    async def roll(stats: Stats) -> tuple[RollUp, str]:
         months = stats.settings.stats_retention_months if args.months is None else args.months
         if months < 1:
             raise ValueError("--months: keep at least 1 month of day counts")
-        return await stats.roll_up(months), stats.settings.db_path
+        return await stats.roll_up(months), stats.settings.database_shown
 
     done, db_path = _with_stats(roll)
     print(

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
@@ -76,21 +77,29 @@ def _proxies(raw: str) -> tuple[str, ...]:
     return tuple(entries)
 
 
-def _db_path(raw: str) -> Path:
-    """MELDWIJZER_DB: a path to the SQLite file, or sqlite:///PATH (SQLAlchemy's form: three
-    slashes for a relative path, four for an absolute one); any other URL is refused."""
+def _database(raw: str, platform: str) -> tuple[Path, str | None]:
+    """MELDWIJZER_DB (or, when it is unset, a platform's DATABASE_URL): the SQLite file and the
+    PostgreSQL DSN, one of them used.
+
+    A path, or sqlite:///PATH (SQLAlchemy's form: three slashes for a relative path, four for an
+    absolute one), is an SQLite file; postgresql://user:password@host:port/db (or postgres://)
+    selects PostgreSQL; any other URL is refused.
+    """
+    raw = raw or platform
     if not raw:
-        return Path("meldwijzer.sqlite3")
+        return Path("meldwijzer.sqlite3"), None
+    if raw.startswith(("postgresql://", "postgres://")):
+        return Path("meldwijzer.sqlite3"), raw
     if raw.startswith("sqlite:///"):
-        return Path(raw.removeprefix("sqlite:///"))
+        return Path(raw.removeprefix("sqlite:///")), None
     scheme, sep, _ = raw.partition("://")
     if sep and scheme.replace("+", "").isalnum():
         # Only the scheme is repeated: the rest may hold a password.
         raise ConfigError(
-            f"MELDWIJZER_DB: a {scheme}:// address cannot be used here; only SQLite is "
-            "supported: give a file path (or sqlite:///PATH)"
+            f"MELDWIJZER_DB: a {scheme}:// address cannot be used here; give a file path (or "
+            "sqlite:///PATH) for SQLite, or postgresql://user:password@host:port/db"
         )
-    return Path(raw)
+    return Path(raw), None
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,7 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     db_path: Path = field(default_factory=lambda: Path("meldwijzer.sqlite3"))
+    database_url: str | None = None  # a PostgreSQL DSN: used instead of the file at db_path
     admins: frozenset[int] = frozenset()
     host: str = "127.0.0.1"
     port: int = 8080
@@ -133,12 +143,16 @@ class Settings:
                 f"MELDWIJZER_WEBHOOK_HEADROOM: {headroom} must be at least 0 and below "
                 f"MELDWIJZER_MAX_CONNECTIONS ({connections})"
             )
+        db_path, database_url = _database(
+            env.get("MELDWIJZER_DB", "").strip(), env.get("DATABASE_URL", "").strip()
+        )
         return cls(
             telegram_token=token,
             telegram_api_url=env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL,
             webhook_url=env.get("WEBHOOK_URL", "").strip() or None,
             webhook_secret=env.get("WEBHOOK_SECRET", "").strip() or None,
-            db_path=_db_path(env.get("MELDWIJZER_DB", "").strip()),
+            db_path=db_path,
+            database_url=database_url,
             admins=_int_set(env.get("MELDWIJZER_ADMINS", ""), "MELDWIJZER_ADMINS"),
             host=env.get("HOST", "").strip() or "127.0.0.1",
             port=_int(env, "PORT", 8080),
@@ -156,9 +170,33 @@ class Settings:
             public_url=env.get("MELDWIJZER_PUBLIC_URL", "").strip().rstrip("/") or None,
         )
 
-    def __repr__(self) -> str:  # never print the token, even by accident
+    @property
+    def database(self) -> str | Path:
+        """What `Database.open` opens: the PostgreSQL DSN when set, else the SQLite file."""
+        return self.database_url or self.db_path
+
+    @property
+    def database_shown(self) -> str:
+        """The database as a message may name it: the file, or the DSN without its password."""
+        if self.database_url is None:
+            return str(self.db_path)
+        return _without_password(self.database_url)
+
+    def __repr__(self) -> str:  # never print the token or the password, even by accident
         shown = "set" if self.telegram_token else "unset"
         return (
-            f"Settings(telegram_token={shown}, db_path={self.db_path!s}, "
+            f"Settings(telegram_token={shown}, database={self.database_shown}, "
             f"host={self.host}, port={self.port})"
         )
+
+
+def _without_password(dsn: str) -> str:
+    """DSN as postgresql://user@host:port/db (no password, no query)."""
+    try:
+        parts = urlsplit(dsn)
+        host = parts.hostname or "localhost"
+        port = f":{parts.port}" if parts.port else ""
+        user = f"{parts.username}@" if parts.username else ""
+    except ValueError:  # e.g. a port that is no number
+        return "postgresql://(an address that cannot be read)"
+    return urlunsplit(("postgresql", f"{user}{host}{port}", parts.path, "", ""))

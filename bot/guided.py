@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-import aiosqlite
-
 from bot.staff import stamp
-from bot.storage import Database
+from bot.storage import Database, Row
 
 
 @dataclass(frozen=True)
@@ -73,13 +71,13 @@ class SqlConversationStore:
 
     async def begin(self, state: ConversationState, forget_before: datetime) -> None:
         """Start STATE in place of the person's other conversations (one at a time)."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction() as tx:
+            await tx.execute(
                 "DELETE FROM guided_conversations WHERE (chat_id = ? AND user_id = ?) "
                 "OR updated_at < ?",
                 (state.chat_id, state.user_id, stamp(forget_before)),
             )
-            await conn.execute(
+            await tx.execute(
                 "INSERT INTO guided_conversations "
                 "(name, chat_id, user_id, step, draft, update_id, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -96,8 +94,8 @@ class SqlConversationStore:
 
     async def save(self, state: ConversationState) -> bool:
         """Store the step and draft of a conversation that is still going."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            changed = await tx.execute(
                 "UPDATE guided_conversations SET step = ?, draft = ?, update_id = ?, "
                 "updated_at = ? WHERE name = ? AND chat_id = ? AND user_id = ?",
                 (
@@ -110,23 +108,23 @@ class SqlConversationStore:
                     state.user_id,
                 ),
             )
-            return cursor.rowcount > 0
+            return changed > 0
 
     async def end(self, name: str, chat_id: int, user_id: int) -> bool:
         """Delete the conversation and its draft."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            changed = await tx.execute(
                 "DELETE FROM guided_conversations WHERE name = ? AND chat_id = ? AND user_id = ?",
                 (name, chat_id, user_id),
             )
-            return cursor.rowcount > 0
+            return changed > 0
 
 
 def _json(draft: Mapping[str, Any]) -> str:
     return json.dumps(dict(draft), ensure_ascii=False, sort_keys=True)
 
 
-def _state(row: aiosqlite.Row) -> ConversationState:
+def _state(row: Row) -> ConversationState:
     return ConversationState(
         name=row["name"],
         chat_id=row["chat_id"],

@@ -17,9 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-import aiosqlite
-
-from bot.storage import Database, StorageError
+from bot.storage import Database, StorageError, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -61,22 +59,20 @@ class Inbox:
         """
         if not updates:
             return []
-        ids = [update_id for update_id, _ in updates]
         now = int(self.clock())
-        async with self.db.transaction() as conn:
-            marks = ", ".join("?" * len(ids))
-            sql = f"SELECT update_id FROM inbox WHERE update_id IN ({marks})"
-            async with conn.execute(sql, ids) as cursor:
-                known = {int(row[0]) for row in await cursor.fetchall()}
-            fresh = []
+        fresh: list[int] = []
+        async with self.db.transaction() as tx:
             for update_id, payload in updates:
-                if update_id not in known:
-                    known.add(update_id)
-                    fresh.append((update_id, payload, now))
-            await conn.executemany(
-                "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)", fresh
-            )
-        return [update_id for update_id, _, _ in fresh]
+                # The key decides, in this process or another worker's: only the first insert
+                # of an id returns it; a second delivery (or a retry to another worker) does not.
+                row = await tx.fetchone(
+                    "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
+                    (update_id, payload, now),
+                )
+                if row is not None:
+                    fresh.append(update_id)
+        return fresh
 
     async def pending(self) -> list[tuple[int, str]]:
         """The updates stored but never handled (a crash came first), oldest first.
@@ -84,16 +80,15 @@ class Inbox:
         Those stored more than a day ago are dropped unhandled (their payload deleted).
         """
         cutoff = int(self.clock()) - self.keep_seconds
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            dropped = await tx.execute(
                 "UPDATE inbox SET payload = NULL WHERE payload IS NOT NULL AND received_at < ?",
                 (cutoff,),
             )
-            dropped = cursor.rowcount
-            async with conn.execute(
+            rows = await tx.fetchall(
                 "SELECT update_id, payload FROM inbox WHERE payload IS NOT NULL ORDER BY update_id"
-            ) as rows:
-                found = [(int(row[0]), str(row[1])) for row in await rows.fetchall()]
+            )
+            found = [(int(row[0]), str(row[1])) for row in rows]
         if dropped > 0:
             log.warning("%d stored updates were more than a day old: dropped unhandled", dropped)
         return found
@@ -141,29 +136,28 @@ class Inbox:
     async def _mark(self, ids: list[int]) -> None:
         now = self.clock()
         prune = now - self._pruned_at >= PRUNE_SECONDS
-        async with self.db.transaction() as conn:
-            await conn.executemany(
+        async with self.db.transaction() as tx:
+            await tx.executemany(
                 "UPDATE inbox SET payload = NULL WHERE update_id = ?", [(i,) for i in ids]
             )
             if prune:
-                await self._prune(conn, int(now))
+                await self._prune(tx, int(now))
         if prune:
             self._pruned_at = now
 
-    async def _prune(self, conn: aiosqlite.Connection, now: int) -> None:
+    async def _prune(self, tx: Transaction, now: int) -> None:
         """Forget handled ids older than a day, and all but the newest keep_ids."""
-        await conn.execute(
+        await tx.execute(
             "DELETE FROM inbox WHERE payload IS NULL AND received_at < ?",
             (now - self.keep_seconds,),
         )
-        async with conn.execute(
+        oldest_dropped = await tx.fetchone(
             "SELECT update_id FROM inbox WHERE payload IS NULL "
             "ORDER BY update_id DESC LIMIT 1 OFFSET ?",
             (self.keep_ids,),
-        ) as cursor:
-            oldest_dropped = await cursor.fetchone()
+        )
         if oldest_dropped is not None:
-            await conn.execute(
+            await tx.execute(
                 "DELETE FROM inbox WHERE payload IS NULL AND update_id <= ?",
                 (oldest_dropped[0],),
             )

@@ -53,15 +53,16 @@ async def open_services(
     The counters' timer runs from here until `Services.close`.
     """
     settings = settings or Settings.from_env()
-    db = await Database.open(settings.db_path)  # first: an unusable database fails at once
+    db = await Database.open(settings.database)  # first: an unusable database fails at once
     try:
         router = router or Router.load()
+        areas = await AreaDirectory.open(db)
         services = Services(
             settings=settings,
             router=router,
             db=db,
             stats=Stats(db, settings, clock=clock, meldkaart=router.meldkaart),
-            areas=AreaDirectory.load(db=settings.db_path),
+            areas=areas,
             inbox=Inbox(db),
             staff=StaffDirectory(db, settings.admins),
             clock=clock,

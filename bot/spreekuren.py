@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 from babel.dates import format_date, format_time
 from icalendar import Calendar, Event
 
@@ -36,7 +35,7 @@ from bot.dutchdates import (
 from bot.i18n import t
 from bot.meldkaart import Meldkaart
 from bot.staff import StaffDirectory, area_ids, known_areas, parse_area, stamp, write_audit
-from bot.storage import Database
+from bot.storage import Database, Row, Transaction
 
 TZ = ZoneInfo("Europe/Amsterdam")
 LISTING_WEEKS = 8
@@ -289,15 +288,7 @@ def _hhmm(value: time) -> str:
 
 # -- the store --------------------------------------------------------------------------------
 
-Fetch = Callable[[str, Sequence[Any]], Awaitable[Sequence[aiosqlite.Row]]]
-
-
-def _on(conn: aiosqlite.Connection) -> Fetch:
-    async def fetch(sql: str, params: Sequence[Any]) -> Sequence[aiosqlite.Row]:
-        async with conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
-    return fetch
+Fetch = Callable[[str, Sequence[Any]], Awaitable[Sequence[Row]]]
 
 
 async def _load(fetch: Fetch, where: str, params: Sequence[Any]) -> list[Spreekuur]:
@@ -317,7 +308,7 @@ async def _load(fetch: Fetch, where: str, params: Sequence[Any]) -> list[Spreeku
     return [_spreekuur(row, frozenset(cancelled.get(row["id"], ()))) for row in rows]
 
 
-def _spreekuur(row: aiosqlite.Row, cancelled_days: frozenset[date]) -> Spreekuur:
+def _spreekuur(row: Row, cancelled_days: frozenset[date]) -> Spreekuur:
     rule = row["rule"]
     return Spreekuur(
         id=row["id"],
@@ -364,14 +355,14 @@ def _same_place(a: str, b: str) -> bool:
 
 
 async def _check_overlap(
-    conn: aiosqlite.Connection,
+    tx: Transaction,
     draft: Draft,
     today: date,
     exclude: int | None = None,
 ) -> None:
     """Refuse a draft that overlaps another live spreekuur of the same area and place."""
     others = await _load(
-        _on(conn),
+        tx.fetchall,
         "area = ? AND cancelled_at IS NULL AND COALESCE(until_date, first_date) >= ?",
         (draft.area, today.isoformat()),
     )
@@ -415,20 +406,21 @@ async def publish(
     await staff.require_area(actor, draft.area, "spreekuur.create", now)
     draft = validate(draft, now)
     fields = _fields(draft)
-    async with db.transaction() as conn:
-        await _check_overlap(conn, draft, today_in_maastricht(now))
-        cursor = await conn.execute(
+    async with db.transaction() as tx:
+        await _check_overlap(tx, draft, today_in_maastricht(now))
+        row = await tx.fetchone(
             "INSERT INTO spreekuren (area, first_date, start_time, end_time, place, note, rule, "
             "until_date, created_by, created_at, updated_at) "
             "VALUES (:area, :first_date, :start_time, :end_time, :place, :note, :rule, "
-            ":until_date, :by, :at, :at)",
+            ":until_date, :by, :at, :at) RETURNING id",
             {**fields, "by": actor, "at": stamp(now)},
         )
-        new_id = cursor.lastrowid
+        assert row is not None  # RETURNING gives the one row inserted
+        new_id = int(row["id"])
         await write_audit(
-            conn, actor, "spreekuur.create", now, area=draft.area, target=new_id, detail=fields
+            tx, actor, "spreekuur.create", now, area=draft.area, target=new_id, detail=fields
         )
-    stored = await get(db, int(new_id or 0))
+    stored = await get(db, new_id)
     assert stored is not None
     return stored
 
@@ -464,9 +456,9 @@ async def edit(
     changed = change(found.draft, field, value, today_in_maastricht(now))
     draft = validate(changed, now, move_first=field == "when")
     before, after = _fields(found.draft), _fields(draft)
-    async with db.transaction() as conn:
-        await _check_overlap(conn, draft, today_in_maastricht(now), exclude=found.id)
-        await conn.execute(
+    async with db.transaction() as tx:
+        await _check_overlap(tx, draft, today_in_maastricht(now), exclude=found.id)
+        await tx.execute(
             "UPDATE spreekuren SET first_date = :first_date, start_time = :start_time, "
             "end_time = :end_time, place = :place, note = :note, rule = :rule, "
             "until_date = :until_date, revision = revision + 1, updated_at = :at WHERE id = :id",
@@ -474,7 +466,7 @@ async def edit(
         )
         diff: dict[str, object] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
         await write_audit(
-            conn, actor, "spreekuur.edit", now, area=found.area, target=found.id, detail=diff
+            tx, actor, "spreekuur.edit", now, area=found.area, target=found.id, detail=diff
         )
     stored = await get(db, found.id)
     assert stored is not None
@@ -498,23 +490,23 @@ async def cancel(
             raise SpreekuurError("spreekuren.err.already_cancelled", id=found.id, date=day)
         if local(day, found.times.start) <= now:
             raise SpreekuurError("spreekuren.err.cancel_past", date=day)
-    async with db.transaction() as conn:
+    async with db.transaction() as tx:
         if day is None:
-            await conn.execute(
+            await tx.execute(
                 "UPDATE spreekuren SET cancelled_at = ?, updated_at = ? WHERE id = ?",
                 (stamp(now), stamp(now), found.id),
             )
         else:
-            await conn.execute(
+            await tx.execute(
                 "INSERT INTO spreekuur_cancellations (spreekuur_id, day, cancelled_by, "
                 "cancelled_at) VALUES (?, ?, ?, ?)",
                 (found.id, day.isoformat(), actor, stamp(now)),
             )
-            await conn.execute(
+            await tx.execute(
                 "UPDATE spreekuren SET updated_at = ? WHERE id = ?", (stamp(now), found.id)
             )
         await write_audit(
-            conn,
+            tx,
             actor,
             "spreekuur.cancel",
             now,

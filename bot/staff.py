@@ -17,12 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-import aiosqlite
-
 from bot.dutchdates import InputError
 from bot.knowledge import Area, fold
 from bot.knowledge import load as load_knowledge
-from bot.storage import Database
+from bot.storage import Database, Row, Transaction
 
 MAX_NAME = 60
 
@@ -114,7 +112,7 @@ def parse_areas(text: str) -> tuple[str, ...]:
 
 
 async def write_audit(
-    conn: aiosqlite.Connection,
+    tx: Transaction,
     actor: int | None,
     action: str,
     now: datetime,
@@ -124,8 +122,8 @@ async def write_audit(
     target: object = None,
     detail: dict[str, object] | None = None,
 ) -> None:
-    """One audit line, written on CONN inside the caller's transaction."""
-    await conn.execute(
+    """One audit line, written in TX, the caller's transaction."""
+    await tx.execute(
         "INSERT INTO audit_log (at, actor, action, allowed, area, target, detail) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
@@ -141,22 +139,21 @@ async def write_audit(
 
 
 async def write_refusal(
-    conn: aiosqlite.Connection, actor: int | None, action: str, now: datetime, area: str | None
+    tx: Transaction, actor: int | None, action: str, now: datetime, area: str | None
 ) -> None:
     """Count one refused attempt in ACTOR's line of this minute (a new line when there is none)."""
     start = now.astimezone(UTC).replace(second=0, microsecond=0)
-    cursor = await conn.execute(
+    row = await tx.fetchone(
         "SELECT id, detail FROM audit_log WHERE allowed = 0 AND at >= ? AND at < ? "
-        "AND (actor = ? OR (actor IS NULL AND ? IS NULL)) ORDER BY id LIMIT 1",
-        (stamp(start), stamp(start + timedelta(minutes=1)), actor, actor),
+        "AND COALESCE(actor, 0) = ? ORDER BY id LIMIT 1",  # actor NULL: someone not staff
+        (stamp(start), stamp(start + timedelta(minutes=1)), actor or 0),
     )
-    row = await cursor.fetchone()
     if row is None:
         detail = _refusal_tally({"attempts": 0}, action, area)
-        await write_audit(conn, actor, action, now, allowed=False, area=area, detail=detail)
+        await write_audit(tx, actor, action, now, allowed=False, area=area, detail=detail)
         return
     detail = _refusal_tally(json.loads(row["detail"] or "{}"), action, area)
-    await conn.execute(
+    await tx.execute(
         "UPDATE audit_log SET detail = ? WHERE id = ?",
         (json.dumps(detail, ensure_ascii=False, sort_keys=True), row["id"]),
     )
@@ -219,7 +216,7 @@ class StaffDirectory:
 
     async def members(self) -> list[StaffMember]:
         """Every staff member, by name then id."""
-        rows = await self.db.fetchall("SELECT * FROM staff ORDER BY name COLLATE NOCASE, user_id")
+        rows = await self.db.fetchall("SELECT * FROM staff ORDER BY lower(name), user_id")
         area_rows = await self.db.fetchall("SELECT user_id, area FROM staff_areas")
         by_user: dict[int, list[str]] = {}
         for row in area_rows:
@@ -247,8 +244,8 @@ class StaffDirectory:
     ) -> Refused:
         """Audit a refused attempt (with the id only of staff) and return the error to raise."""
         known = self.is_admin(actor) or await self.member(actor) is not None
-        async with self.db.transaction() as conn:
-            await write_refusal(conn, actor if known else None, action, now, area)
+        async with self.db.transaction() as tx:
+            await write_refusal(tx, actor if known else None, action, now, area)
         return Refused(key, area=area or "")
 
     async def require_admin(self, actor: int, action: str, now: datetime) -> None:
@@ -287,30 +284,30 @@ class StaffDirectory:
             raise InputError("spreekuren.err.name_too_long", limit=MAX_NAME)
         if user_id <= 0:
             raise InputError("spreekuren.err.user_id", text=str(user_id))
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT group_concat(area) AS areas FROM staff_areas WHERE user_id = ?", (user_id,)
+        async with self.db.transaction() as tx:
+            rows = await tx.fetchall(
+                "SELECT area FROM staff_areas WHERE user_id = ? ORDER BY area",
+                (user_id,),
             )
-            row = await cursor.fetchone()  # an aggregate: always one row
-            before = row["areas"] if row is not None else None
-            await conn.execute(
+            before = [row["area"] for row in rows] or None
+            await tx.execute(
                 "INSERT INTO staff (user_id, name, added_by, added_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (user_id) DO UPDATE SET name = CASE WHEN excluded.name <> '' "
                 "THEN excluded.name ELSE staff.name END",
                 (user_id, name, actor, stamp(now)),
             )
-            await conn.execute("DELETE FROM staff_areas WHERE user_id = ?", (user_id,))
-            await conn.executemany(
+            await tx.execute("DELETE FROM staff_areas WHERE user_id = ?", (user_id,))
+            await tx.executemany(
                 "INSERT INTO staff_areas (user_id, area) VALUES (?, ?)",
                 [(user_id, area) for area in areas],
             )
             await write_audit(
-                conn,
+                tx,
                 actor,
                 "staff.add",
                 now,
                 target=user_id,
-                detail={"areas": list(areas), "before": before.split(",") if before else None},
+                detail={"areas": list(areas), "before": before},
             )
         member = await self.member(user_id)
         assert member is not None
@@ -319,15 +316,14 @@ class StaffDirectory:
     async def remove(self, actor: int, user_id: int, now: datetime) -> bool:
         """Remove USER_ID as staff; False when they were not staff. Their spreekuren stay."""
         await self.require_admin(actor, "staff.remove", now)
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM staff WHERE user_id = ?", (user_id,))
-            removed = cursor.rowcount > 0
+        async with self.db.transaction() as tx:
+            removed = await tx.execute("DELETE FROM staff WHERE user_id = ?", (user_id,)) > 0
             if removed:
-                await write_audit(conn, actor, "staff.remove", now, target=user_id)
+                await write_audit(tx, actor, "staff.remove", now, target=user_id)
         return removed
 
 
-def _member(row: aiosqlite.Row, areas: tuple[str, ...]) -> StaffMember:
+def _member(row: Row, areas: tuple[str, ...]) -> StaffMember:
     order = {area: index for index, area in enumerate(area_ids())}
     return StaffMember(
         user_id=row["user_id"],

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import logging
 import re
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -307,10 +306,12 @@ _KEY_COLUMNS = (
     "day, whole_month, hour_of_week, area, pc4, situation, theme, channel, emergency, "
     "language, door, kind"
 )
+# Qualified: PostgreSQL finds a bare `count` ambiguous beside `excluded`.
+_ADD_COUNT = "count = stats_counts.count + excluded.count"
 _UPSERT = (
     f"INSERT INTO stats_counts ({_KEY_COLUMNS}, count) "
     "VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    f"ON CONFLICT ({_KEY_COLUMNS}) DO UPDATE SET count = count + excluded.count"
+    f"ON CONFLICT ({_KEY_COLUMNS}) DO UPDATE SET {_ADD_COUNT}"
 )
 FLUSH_SECONDS = 1.0  # counts wait in memory at most about this long before they are written
 FLUSH_CELLS = 1_000  # ... or until this many cells wait
@@ -321,8 +322,13 @@ MAX_PENDING_CELLS = 100_000  # while the database fails, counts beyond this many
 Cell = tuple[str, int, str, str, str, str, str, int, str, str, str]
 _IN_RANGE = (
     "((whole_month = 0 AND day BETWEEN ? AND ?) OR "
-    "(whole_month = 1 AND day >= ? AND date(day, '+1 month', '-1 day') <= ?))"
-)
+    "(whole_month = 1 AND day >= ? AND substr(day, 1, 7) < ?))"
+)  # a rolled-up month lies within the range when it starts in it and ends before the day after
+
+
+def _month_of_day_after(last: date) -> str:
+    """YYYY-MM of the day after LAST: a month ends on or before LAST when it is earlier."""
+    return (last + timedelta(days=1)).isoformat()[:7]
 
 
 @dataclass
@@ -461,7 +467,7 @@ class Stats:
             batch, self._pending = self._pending, {}
             try:
                 await self.db.executemany(_UPSERT, [(*cell, n) for cell, n in batch.items()])
-            except (StorageError, sqlite3.Error, ValueError) as exc:  # ValueError: db closed
+            except (StorageError, ValueError) as exc:  # ValueError: the database is closed
                 self._keep(batch)
                 self._failures += 1
                 if self._failures == 1:  # once per outage, not once a second
@@ -529,7 +535,7 @@ class Stats:
         select = ", ".join([*(f"{e} AS g{i}" for i, e in enumerate(exprs)), "SUM(count) AS n"])
         where = [_IN_RANGE, f"kind IN ({', '.join('?' for _ in kinds)})"]
         d1, d2 = first.isoformat(), last.isoformat()
-        params: list[object] = [d1, d2, d1, d2, *kinds]
+        params: list[object] = [d1, d2, d1, _month_of_day_after(last), *kinds]
         if area is not None:
             where.append("area = ?")
             params.append(area)
@@ -551,9 +557,9 @@ class Stats:
         await self.flush()
         rows = await self.db.fetchall(
             "SELECT DISTINCT substr(day, 1, 7) AS month FROM stats_counts WHERE whole_month = 1 "
-            "AND day <= ? AND date(day, '+1 month', '-1 day') >= ? "
-            "AND NOT (day >= ? AND date(day, '+1 month', '-1 day') <= ?) ORDER BY month",
-            (last.isoformat(), first.isoformat(), first.isoformat(), last.isoformat()),
+            "AND day <= ? AND substr(day, 1, 7) >= ? "
+            "AND NOT (day >= ? AND substr(day, 1, 7) < ?) ORDER BY month",
+            (last.isoformat(), first.isoformat()[:7], first.isoformat(), _month_of_day_after(last)),
         )
         return [str(row["month"]) for row in rows]
 
@@ -569,31 +575,29 @@ class Stats:
         today = Bucket.of(self.clock()).day
         cutoff = _month_start(today.year, today.month - months)
         await self.flush()
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone(
                 "SELECT COUNT(*) FROM stats_counts WHERE whole_month = 0 AND day < ?",
                 (cutoff.isoformat(),),
             )
-            row = await cursor.fetchone()
             day_rows = int(row[0]) if row else 0
-            await conn.execute(
+            await tx.execute(
                 f"INSERT INTO stats_counts ({_KEY_COLUMNS}, count) "
                 "SELECT substr(day, 1, 7) || '-01', 1, hour_of_week, area, pc4, situation, theme, "
                 "channel, emergency, language, door, kind, SUM(count) FROM stats_counts "
                 "WHERE whole_month = 0 AND day < ? "
                 "GROUP BY substr(day, 1, 7), hour_of_week, area, pc4, situation, theme, channel, "
                 "emergency, language, door, kind "
-                f"ON CONFLICT ({_KEY_COLUMNS}) DO UPDATE SET count = count + excluded.count",
+                f"ON CONFLICT ({_KEY_COLUMNS}) DO UPDATE SET {_ADD_COUNT}",
                 (cutoff.isoformat(),),
             )
-            await conn.execute(
+            await tx.execute(
                 "DELETE FROM stats_counts WHERE whole_month = 0 AND day < ?", (cutoff.isoformat(),)
             )
-            cursor = await conn.execute(
+            row = await tx.fetchone(
                 "SELECT COUNT(*) FROM stats_counts WHERE whole_month = 1 AND day < ?",
                 (cutoff.isoformat(),),
             )
-            row = await cursor.fetchone()
             month_rows = int(row[0]) if row else 0
         return RollUp(cutoff, day_rows, month_rows)
 

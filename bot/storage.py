@@ -1,9 +1,15 @@
-"""The embedded SQLite store: one aiosqlite connection, WAL, numbered migrations.
+"""The store: one interface (`Database`), two engines, numbered migrations.
 
-Migrations are the files bot/migrations/NNNN_name.sql, applied in order; PRAGMA user_version
-holds the number of the last one applied, so an existing database is upgraded in place.
-aiosqlite shares one connection between coroutines, so every write that spans more than one
-statement goes through `Database.transaction()`, which holds a lock until it commits.
+`Database.open(target)` opens the embedded SQLite file at a path (the default: one process, no
+server) or, for a `postgresql://` DSN, a pool of connections to PostgreSQL (several workers
+sharing one bot); bot/pgstore.py holds that engine. Stores write SQL once, with `?` placeholders
+and SQL both engines know (ON CONFLICT upserts, RETURNING); bot/dialect.py turns it into
+PostgreSQL's, and the migrations' SQLite types into PostgreSQL's, in one place.
+
+Migrations are the files bot/migrations/NNNN_name.sql, applied in order; the engine keeps the
+number of the last one applied (SQLite: PRAGMA user_version), so a database is upgraded in place.
+Every write that spans more than one statement goes through `Database.transaction()`, which
+yields a `Transaction`: its statements commit together or not at all.
 """
 
 from __future__ import annotations
@@ -14,10 +20,10 @@ import os
 import re
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -32,6 +38,17 @@ class StorageError(RuntimeError):
 
 class StorageBusy(StorageError):
     """Another process holds the write lock for longer than the busy timeout: try again."""
+
+
+Params = Sequence[Any] | Mapping[str, Any]  # by position (?) or by name (:name)
+
+
+class Row(Protocol):
+    """A result row, by column name or by position (sqlite3.Row and asyncpg.Record both are)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -57,8 +74,131 @@ def migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
     return found
 
 
+def is_postgres(target: str | Path) -> bool:
+    """True when TARGET is a PostgreSQL DSN (postgresql:// or postgres://), not a file path."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+class Transaction:
+    """The statements of one atomic write (or of a read that needs one consistent view)."""
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """One statement; returns how many rows it changed."""
+        raise NotImplementedError
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """One statement for each of ROWS."""
+        raise NotImplementedError
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row of a query (or of a statement with RETURNING)."""
+        raise NotImplementedError
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row of a query, or None."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+
 class Database:
-    """The one connection of the process, with a lock for multi-statement writes."""
+    """The bot's store: SQLite (one process) or PostgreSQL (several); the same calls on both."""
+
+    engine = "sqlite"
+    path: str  # what to call the database in a message: a file path, or a DSN without password
+
+    @classmethod
+    async def open(cls, target: str | Path) -> Database:
+        """Open the database at TARGET (a file path or a postgresql:// DSN), migrated.
+
+        Every way this can fail raises StorageError with one sentence (never the password), and
+        leaves no connection (and so no thread) behind: a process that cannot open its
+        database exits.
+        """
+        if is_postgres(target):
+            from bot.pgstore import PostgresDatabase  # asyncpg is loaded only for PostgreSQL
+
+            return await PostgresDatabase.connect(str(target))
+        return await SqliteDatabase.connect(str(target))
+
+    async def close(self) -> None:
+        """Close the connection(s)."""
+        raise NotImplementedError
+
+    async def check_writable(self) -> None:
+        """Write (without changing anything): StorageError when that fails."""
+        raise NotImplementedError
+
+    async def schema_version(self) -> int:
+        """The number of the last migration applied."""
+        raise NotImplementedError
+
+    async def migrate(self) -> int:
+        """Apply every migration newer than the database, each one atomically; the version."""
+        raise NotImplementedError
+
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[Transaction]:
+        """Run the statements of the block as one atomic write, or none of them."""
+        raise NotImplementedError
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """One write statement in its own transaction; returns how many rows it changed."""
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """One statement for many rows, atomically."""
+        async with self.transaction() as tx:
+            await tx.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row of a query."""
+        raise NotImplementedError
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row of a query, or None."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def integrity_check(self) -> str:
+        """The engine's own verdict on the stored data: 'ok' when sound."""
+        raise NotImplementedError
+
+    def chat_turn(self, chat_id: int) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold one chat's turn across every process on this database (in-process order is
+        PerChatOrder's): a no-op on SQLite, which one process uses."""
+        return contextlib.nullcontext()
+
+    async def claim(self, name: str) -> bool:
+        """Hold the process-wide role NAME (e.g. the one poller) until close; False when another
+        process holds it. SQLite's file serves one process: always True."""
+        return True
+
+
+class _SqliteTransaction(Transaction):
+    """A transaction on the one aiosqlite connection (the write lock is held around it)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """One statement; returns how many rows it changed."""
+        cursor = await self._conn.execute(sql, params)
+        return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """One statement for each of ROWS."""
+        await self._conn.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row of a query (or of a statement with RETURNING)."""
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+
+class SqliteDatabase(Database):
+    """The one aiosqlite connection of the process, with a lock for multi-statement writes."""
+
+    engine = "sqlite"
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
@@ -66,13 +206,8 @@ class Database:
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
-        """Open (or create) the database at PATH, turn on WAL and apply pending migrations.
-
-        Every way this can fail raises StorageError with one sentence, and leaves no connection
-        (and so no thread) behind: a process that cannot open its database exits.
-        """
-        path = str(path)
+    async def connect(cls, path: str) -> SqliteDatabase:
+        """Open (or create) the file at PATH, turn on WAL and apply pending migrations."""
         if path != ":memory:":
             _check_path(Path(path))
         try:
@@ -104,10 +239,9 @@ class Database:
     async def check_writable(self) -> None:
         """Write one page (the schema version, unchanged): StorageError when that fails."""
         try:
-            async with self.transaction() as conn:
-                cursor = await conn.execute("PRAGMA user_version")
-                row = await cursor.fetchone()
-                await conn.execute(f"PRAGMA user_version = {int(row[0]) if row else 0}")
+            async with self.transaction() as tx:
+                row = await tx.fetchone("PRAGMA user_version")
+                await tx.execute(f"PRAGMA user_version = {int(row[0]) if row else 0}")
         except StorageError as exc:
             kind = StorageBusy if isinstance(exc, StorageBusy) else StorageError
             raise kind(f"cannot write to database {self.path}: {exc}") from exc
@@ -130,7 +264,7 @@ class Database:
             async with self._write_lock:
                 try:
                     await self._conn.execute("BEGIN")
-                    for statement in _statements(migration.sql):
+                    for statement in statements(migration.sql):
                         await self._conn.execute(statement)
                     await self._conn.execute(f"PRAGMA user_version = {migration.number}")
                     await self._conn.commit()
@@ -142,7 +276,7 @@ class Database:
         return current
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Transaction]:
         """Run the statements of the block as one atomic write, or none of them."""
         async with self._write_lock:
             try:
@@ -150,7 +284,7 @@ class Database:
             except sqlite3.Error as exc:
                 raise _storage_error(exc) from exc
             try:
-                yield self._conn
+                yield _SqliteTransaction(self._conn)
             except sqlite3.Error as exc:  # e.g. an INSERT into a database opened read-only
                 await self._conn.rollback()
                 raise _storage_error(exc) from exc
@@ -163,33 +297,11 @@ class Database:
                 await self._conn.rollback()
                 raise _storage_error(exc) from exc
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """One write statement in its own transaction; returns the last row id."""
-        async with self.transaction() as conn:
-            try:
-                cursor = await conn.execute(sql, params)
-            except sqlite3.OperationalError as exc:
-                raise _storage_error(exc) from exc
-            return cursor.lastrowid or 0
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        """One statement for many rows, atomically."""
-        async with self.transaction() as conn:
-            await conn.executemany(sql, rows)
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Every row of a query."""
         try:
             async with self._conn.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())
-        except sqlite3.OperationalError as exc:
-            raise _storage_error(exc) from exc
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        """The first row of a query, or None."""
-        try:
-            async with self._conn.execute(sql, params) as cursor:
-                return await cursor.fetchone()
         except sqlite3.OperationalError as exc:
             raise _storage_error(exc) from exc
 
@@ -199,7 +311,7 @@ class Database:
         return str(row[0]) if row else "no answer"
 
 
-def _statements(sql: str) -> list[str]:
+def statements(sql: str) -> list[str]:
     """Split a migration into statements (migrations hold no ';' inside strings)."""
     return [s.strip() for s in sql.split(";") if s.strip() and not _only_comments(s)]
 

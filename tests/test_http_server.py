@@ -173,13 +173,26 @@ def test_meldwijzer_run_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
         assert word not in err and word not in out
 
 
-@pytest.mark.parametrize(
-    "value", ["postgresql://meldwijzer:geheim@db:5432/meldwijzer", "mysql+pymysql://u:geheim@h/d"]
-)
-def test_a_database_url_is_refused_without_showing_the_password(value: str) -> None:
-    with pytest.raises(ConfigError, match="only SQLite") as error:
-        Settings.from_env({"MELDWIJZER_DB": value})
-    assert "geheim" not in str(error.value) and "db:5432" not in str(error.value)
+def test_another_database_url_is_refused_without_showing_the_password() -> None:
+    with pytest.raises(ConfigError, match="cannot be used here") as error:
+        Settings.from_env({"MELDWIJZER_DB": "mysql+pymysql://u:geheim@h/d"})
+    assert "geheim" not in str(error.value) and "@h/d" not in str(error.value)
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_a_postgresql_dsn_selects_postgresql_and_is_shown_without_its_password(scheme: str) -> None:
+    dsn = f"{scheme}://meldwijzer:geheim@db:5432/meldwijzer"
+    settings = Settings.from_env({"MELDWIJZER_DB": dsn})
+    assert settings.database == dsn
+    assert settings.database_shown == "postgresql://meldwijzer@db:5432/meldwijzer"
+    assert "geheim" not in repr(settings)
+
+
+def test_the_platforms_database_url_is_used_when_meldwijzer_db_is_unset() -> None:
+    dsn = "postgres://u:geheim@db.internal:5432/app"
+    assert Settings.from_env({"DATABASE_URL": dsn}).database == dsn
+    chosen = Settings.from_env({"DATABASE_URL": dsn, "MELDWIJZER_DB": "here.sqlite3"})
+    assert chosen.database == Path("here.sqlite3")
 
 
 def test_sqlite_urls_and_plain_paths_are_files() -> None:

@@ -427,8 +427,5 @@ async def test_a_count_started_while_the_bot_stops_is_written(
     await fake_api.wait_for(lambda: not app.running)
     fake_api.release("sendMessage")
     await stopping
-    async with services.db.transaction() as conn:
-        row = await (
-            await conn.execute("SELECT SUM(count) FROM stats_counts WHERE kind = 'question'")
-        ).fetchone()
+    row = await services.db.fetchone("SELECT SUM(count) FROM stats_counts WHERE kind = 'question'")
     assert row is not None and row[0] == 1
