@@ -85,6 +85,7 @@ def _database(raw: str, platform: str) -> tuple[Path, str | None]:
     absolute one), is an SQLite file; postgresql://user:password@host:port/db (or postgres://)
     selects PostgreSQL; any other URL is refused.
     """
+    name = "MELDWIJZER_DB" if raw or not platform else "DATABASE_URL"
     raw = raw or platform
     if not raw:
         return Path("meldwijzer.sqlite3"), None
@@ -96,7 +97,7 @@ def _database(raw: str, platform: str) -> tuple[Path, str | None]:
     if sep and scheme.replace("+", "").isalnum():
         # Only the scheme is repeated: the rest may hold a password.
         raise ConfigError(
-            f"MELDWIJZER_DB: a {scheme}:// address cannot be used here; give a file path (or "
+            f"{name}: a {scheme}:// address cannot be used here; give a file path (or "
             "sqlite:///PATH) for SQLite, or postgresql://user:password@host:port/db"
         )
     return Path(raw), None

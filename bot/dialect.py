@@ -23,6 +23,7 @@ from typing import Any
 LOCK_NAMESPACE = 0x4D57  # "MW": every lock of this bot
 MIGRATE_KEY = 1  # `meldwijzer migrate` and every start: one migrator at a time
 POLLER_KEY = 2  # the one process polling Telegram
+WRITE_KEY = 3  # the one write lock: every transaction holds it, as SQLite's file lock
 CHAT_NAMESPACE = 0x4D57_4348  # "MWCH": one lock per chat (its id folded to 32 bits)
 
 _QUOTED_OR_MARK = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|::|\?|:[A-Za-z_]\w*")

@@ -42,6 +42,13 @@ CONNECT_SECONDS = 10.0
 STATEMENT_SECONDS = 30.0
 TURN_WAIT_SECONDS = 30.0  # longest wait for another worker to finish a chat's update
 
+WRITE_WAIT_SECONDS = 5  # as SQLite's busy timeout: then StorageBusy, "try again shortly"
+# One round trip: the transaction, its wait limit and the write lock (see `transaction`).
+_BEGIN = (
+    f"BEGIN; SET LOCAL lock_timeout = '{WRITE_WAIT_SECONDS}s'; "
+    f"SELECT pg_advisory_xact_lock({dialect.LOCK_NAMESPACE}, {dialect.WRITE_KEY})"
+)
+
 _SCHEMA_TABLE = (
     "CREATE TABLE IF NOT EXISTS meldwijzer_schema (id INTEGER PRIMARY KEY CHECK (id = 1), "
     "version INTEGER NOT NULL)"
@@ -217,21 +224,33 @@ class PostgresDatabase(Database):
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """Run the statements of the block as one atomic write, or none of them."""
+        """Run the statements of the block as one atomic write, or none of them.
+
+        Every transaction first takes the database's one write lock (a transaction-level
+        advisory lock, given back at COMMIT or ROLLBACK, or when the connection dies), so writes
+        are serialised across every worker as SQLite serialises them in one file: a check and
+        the write it allows (two staff publishing one slot) never interleave with another's.
+        Waiting longer than WRITE_WAIT_SECONDS is StorageBusy, as SQLite's busy timeout.
+        """
         with self.errors():
             conn = await self._pool.acquire()
         try:
             with self.errors():
-                tx = conn.transaction()
-                await tx.start()
+                await conn.execute(_BEGIN)
             try:
-                yield _PgTransaction(conn, self)
+                with self.errors():  # a driver's error raised by the block itself, too
+                    yield _PgTransaction(conn, self)
             except BaseException:
                 with contextlib.suppress(Exception):
-                    await tx.rollback()
+                    await conn.execute("ROLLBACK")
                 raise
-            with self.errors():
-                await tx.commit()
+            try:
+                with self.errors():
+                    await conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await conn.execute("ROLLBACK")
+                raise
         finally:
             with contextlib.suppress(Exception):
                 await self._pool.release(conn)

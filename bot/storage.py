@@ -216,7 +216,7 @@ class SqliteDatabase(Database):
             raise StorageError(_open_error(path, exc)) from exc
         try:
             conn.row_factory = aiosqlite.Row
-            await conn.execute("PRAGMA journal_mode=WAL")
+            await _wal(conn)
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA busy_timeout=5000")
@@ -256,14 +256,25 @@ class SqliteDatabase(Database):
         return int(row[0]) if row else 0
 
     async def migrate(self) -> int:
-        """Apply every migration newer than the database; each one atomically."""
+        """Apply every migration newer than the database; each one atomically.
+
+        Each step holds the file's write lock (BEGIN IMMEDIATE) and reads the version again
+        inside it, so a second process migrating the same file at once waits, then skips what
+        the first applied.
+        """
         current = await self.schema_version()
         for migration in migrations():
             if migration.number <= current:
                 continue
             async with self._write_lock:
                 try:
-                    await self._conn.execute("BEGIN")
+                    await self._conn.execute("BEGIN IMMEDIATE")
+                    async with self._conn.execute("PRAGMA user_version") as cursor:
+                        row = await cursor.fetchone()
+                    if row is not None and int(row[0]) >= migration.number:
+                        await self._conn.rollback()  # another process was first
+                        current = int(row[0])
+                        continue
                     for statement in statements(migration.sql):
                         await self._conn.execute(statement)
                     await self._conn.execute(f"PRAGMA user_version = {migration.number}")
@@ -309,6 +320,22 @@ class SqliteDatabase(Database):
         """SQLite's own verdict on the file: 'ok' when sound."""
         row = await self.fetchone("PRAGMA integrity_check")
         return str(row[0]) if row else "no answer"
+
+
+async def _wal(conn: aiosqlite.Connection, wait: float = 5.0) -> None:
+    """Turn on WAL. Changing the journal mode does not wait for the busy timeout: when another
+    process is setting up (or migrating) the same new file at that moment, try again until WAIT
+    seconds have passed."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or loop.time() >= deadline:
+                raise
+        await asyncio.sleep(0.02)
 
 
 def statements(sql: str) -> list[str]:

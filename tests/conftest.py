@@ -14,13 +14,19 @@ through python-telegram-bot's real HTTP stack to the fake server.
 from __future__ import annotations
 
 import itertools
+import os
+import secrets
+import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+import pgserver
 import pytest
+from engines import ENGINES
 from fakebotapi import BOT_USERNAME, Call, FakeBotAPI, chat_object, visible_text
 from packaged import packaged_router
 from telegram import Update
@@ -207,10 +213,85 @@ class TelegramHarness:
         return await self.feed({"callback_query": query})
 
 
+# -- the two storage engines -----------------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the `both_engines` mark (tests/engines.py)."""
+    config.addinivalue_line("markers", "both_engines: run on SQLite and on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked `both_engines` that uses the database runs once on each engine."""
+    if metafunc.definition.get_closest_marker("both_engines") and "engine" in metafunc.fixturenames:
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> Iterator[str]:
+    """The DSN of a throw-away PostgreSQL server: MELDWIJZER_TEST_PG (.ci/run starts one), or
+    one started here for the session; the test is skipped where PostgreSQL is not installed,
+    and fails instead when MELDWIJZER_REQUIRE_PG is set (CI)."""
+    given = os.environ.get("MELDWIJZER_TEST_PG", "").strip()
+    if given:
+        yield given
+        return
+    required = bool(os.environ.get("MELDWIJZER_REQUIRE_PG"))
+    if pgserver.bin_dir() is None:
+        reason = "PostgreSQL is not installed here (no initdb): its variant of the test is skipped"
+        if required:
+            pytest.fail(f"MELDWIJZER_REQUIRE_PG is set but {reason}")
+        pytest.skip(reason)
+    folder = Path(tempfile.mkdtemp(prefix="meldwijzer-pg-"))
+    folder.chmod(0o755)  # the postgres user must reach the cluster inside it
+    try:
+        dsn = pgserver.start(folder / "cluster")
+    except RuntimeError as exc:
+        pgserver.stop(folder)
+        if required:
+            pytest.fail(f"no PostgreSQL server for the tests: {exc}")
+        pytest.skip(f"no PostgreSQL server for the tests: {exc}")
+    try:
+        yield dsn
+    finally:
+        pgserver.stop(folder / "cluster")
+        pgserver.stop(folder)
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
+def engine(request: pytest.FixtureRequest) -> str:
+    """The storage engine of the test: sqlite unless the test is marked `both_engines`."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+async def db_target(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[str | Path]:
+    """What MELDWIJZER_DB would say for a fresh, empty database on ENGINE: a file in the test's
+    folder, or the test server's DSN with a schema of its own (search_path), dropped after."""
+    if engine == "sqlite":
+        yield tmp_path / "meldwijzer.sqlite3"
+        return
+    dsn = request.getfixturevalue("pg_dsn")
+    schema = f"t_{secrets.token_hex(6)}"
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f"CREATE SCHEMA {schema}")
+    finally:
+        await conn.close()
+    yield f"{dsn}{'&' if '?' in dsn else '?'}search_path={schema}"
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def db(db_target: str | Path) -> AsyncIterator[Database]:
     """A fresh database with every migration applied, closed after the test."""
-    opened = await Database.open(tmp_path / "meldwijzer.sqlite3")
+    opened = await Database.open(db_target)
     yield opened
     await opened.close()
 
@@ -224,13 +305,17 @@ async def fake_api() -> AsyncIterator[FakeBotAPI]:
 
 
 @pytest.fixture
-def bot_settings(tmp_path: Any, fake_api: FakeBotAPI) -> Settings:
+def bot_settings(db_target: str | Path, fake_api: FakeBotAPI) -> Settings:
     """Settings pointing the bot at the fake server, with a fresh database and one admin."""
+    if isinstance(db_target, Path):
+        where: dict[str, Any] = {"db_path": db_target}
+    else:
+        where = {"database_url": db_target}
     return Settings(
         telegram_token=fake_api.token,
         telegram_api_url=fake_api.base_url,
-        db_path=tmp_path / "meldwijzer.sqlite3",
         admins=frozenset({ADMIN}),
+        **where,
     )
 
 

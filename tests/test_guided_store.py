@@ -3,15 +3,17 @@ in a chat, old ones forgotten, and the state read afresh (another connection see
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from engines import both_engines
 from spreekuren_support import AGENT, HANDHAVER, NOW
 
 from bot.guided import ConversationState, SqlConversationStore
 from bot.storage import Database
+
+pytestmark = both_engines
 
 DAY_AGO = NOW - timedelta(days=1)
 
@@ -31,15 +33,13 @@ def state(step: str = "when", name: str = "spreekuur_nieuw", **values: object) -
 
 
 @pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "guided.sqlite3"
+def path(db_target: str | Path) -> str | Path:
+    return db_target
 
 
 @pytest.fixture
-async def store(path: Path) -> AsyncIterator[SqlConversationStore]:
-    db = await Database.open(path)
-    yield SqlConversationStore(db)
-    await db.close()
+def store(db: Database) -> SqlConversationStore:
+    return SqlConversationStore(db)
 
 
 async def test_a_conversation_is_begun_saved_and_ended(store: SqlConversationStore) -> None:
@@ -80,7 +80,7 @@ async def test_long_abandoned_conversations_are_forgotten(store: SqlConversation
 
 
 async def test_the_state_is_read_afresh_by_another_connection(
-    store: SqlConversationStore, path: Path
+    store: SqlConversationStore, path: str | Path
 ) -> None:
     """What a second worker on the same database (or the process after a restart) sees."""
     other = await Database.open(path)

@@ -4,13 +4,14 @@ handled ids kept a bounded time and number, an unhandled update dropped after a 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
+from engines import both_engines
 
 from bot.inbox import KEEP_SECONDS, PRUNE_SECONDS, Inbox
 from bot.storage import Database, StorageError
+
+pytestmark = both_engines
 
 DAY = KEEP_SECONDS
 
@@ -23,13 +24,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    opened = await Database.open(tmp_path / "inbox.sqlite3")
-    yield opened
-    await opened.close()
 
 
 async def rows(db: Database) -> list[tuple[int, str | None]]:

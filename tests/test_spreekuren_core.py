@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from engines import both_engines
 from icalendar import Calendar
 from packaged import packaged_router
 from spreekuren_support import (
@@ -28,6 +29,8 @@ from bot.dutchdates import InputError, Recurrence
 from bot.spreekuren import SpreekuurError, TeamContacts
 from bot.staff import Refused, StaffDirectory, audit_log
 from bot.storage import Database
+
+pytestmark = both_engines
 
 CONTACTS = TeamContacts("14 043", "0900-8844")
 

@@ -1,5 +1,6 @@
 """The spreekuren store: the migration upgrades an old database in place, concurrent publishes
-all land, checks and writes are atomic, and everything survives closing and reopening."""
+all land, checks and writes are atomic, and everything survives closing and reopening (on both
+engines, but for the SQLite file's own upgrade)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+import asyncpg
 import pytest
+from engines import both_engines
 from spreekuren_support import ADMIN, AGENT, NOW, WEEKLY, count, publish, with_staff
 
 from bot import spreekuren
@@ -39,8 +42,9 @@ async def test_an_existing_database_is_upgraded_in_place(tmp_path: Path) -> None
         await db.close()
 
 
-async def test_fifty_concurrent_publishes_are_all_stored(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "m.sqlite3")
+@both_engines
+async def test_fifty_concurrent_publishes_are_all_stored(db_target: str | Path) -> None:
+    db = await Database.open(db_target)
     try:
         staff = await with_staff(db)
         lines = [
@@ -57,8 +61,9 @@ async def test_fifty_concurrent_publishes_are_all_stored(tmp_path: Path) -> None
         await db.close()
 
 
-async def test_concurrent_clashing_publishes_store_exactly_one(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "m.sqlite3")
+@both_engines
+async def test_concurrent_clashing_publishes_store_exactly_one(db_target: str | Path) -> None:
+    db = await Database.open(db_target)
     try:
         staff = await with_staff(db)
         results = await asyncio.gather(
@@ -72,18 +77,22 @@ async def test_concurrent_clashing_publishes_store_exactly_one(tmp_path: Path) -
         await db.close()
 
 
+@both_engines
 async def test_a_failed_audit_stores_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    engine: str, db_target: str | Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = await Database.open(tmp_path / "m.sqlite3")
+    db = await Database.open(db_target)
     try:
         staff = await with_staff(db)
 
         async def broken(*args: object, **kwargs: object) -> None:
-            raise sqlite3.OperationalError("disk I/O error")
+            if engine == "sqlite":
+                raise sqlite3.OperationalError("disk I/O error")
+            raise asyncpg.DiskFullError("could not extend file: No space left on device")
 
+        said = "disk I/O error" if engine == "sqlite" else "disk is full"
         monkeypatch.setattr(spreekuren, "write_audit", broken)
-        with pytest.raises(StorageError, match="disk I/O error"):  # said clearly, not raw
+        with pytest.raises(StorageError, match=said):  # said clearly, not raw
             await publish(db, staff)
         assert await count(db, "spreekuren") == 0
         monkeypatch.undo()
@@ -93,8 +102,9 @@ async def test_a_failed_audit_stores_nothing(
         await db.close()
 
 
-async def test_everything_survives_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "m.sqlite3"
+@both_engines
+async def test_everything_survives_a_restart(engine: str, db_target: str | Path) -> None:
+    path = db_target
     db = await Database.open(path)
     staff = await with_staff(db)
     one = await publish(db, staff)
@@ -114,7 +124,8 @@ async def test_everything_survives_a_restart(tmp_path: Path) -> None:
         assert await spreekuren.ics_feed(reopened, "noord-oost", NOW) == feed
         assert await audit_log(reopened) == log
         assert await reopened.integrity_check() == "ok"
-        mode = await reopened.fetchone("PRAGMA journal_mode")
-        assert mode[0] == "wal"  # type: ignore[index]
+        if engine == "sqlite":
+            mode = await reopened.fetchone("PRAGMA journal_mode")
+            assert mode[0] == "wal"  # type: ignore[index]
     finally:
         await reopened.close()

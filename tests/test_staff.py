@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from engines import both_engines
 from spreekuren_support import ADMIN, AGENT, HANDHAVER, NOW, RESIDENT, count, publish
 
 from bot.dutchdates import InputError
 from bot.staff import Refused, StaffDirectory, area_ids, audit_log, parse_areas
 from bot.storage import Database
+
+pytestmark = both_engines
 
 
 @pytest.fixture

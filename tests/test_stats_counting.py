@@ -6,10 +6,13 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
+from engines import both_engines
 
 from bot.config import Settings
 from bot.stats import Bucket, Period, Question, Stats, parse_fields
 from bot.storage import Database, StorageError
+
+pytestmark = both_engines
 
 
 class Clock:

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from engines import both_engines
 from fakebotapi import FakeBotAPI, text_update
 
 import bot.stats
@@ -27,6 +28,8 @@ from bot.stats import Question, Stats
 from bot.storage import Database, StorageError
 from bot.telegram import runner
 from bot.telegram.app import build_application
+
+pytestmark = both_engines
 
 KAART = SimpleNamespace(situations={"afval-bijplaatsing": SimpleNamespace(theme="afval")})
 RUBBISH = "er staan weer vuilniszakken naast de container"
@@ -184,7 +187,7 @@ async def test_the_timer_stops_with_the_services(bot_settings: Settings) -> None
     assert timer is not None and not timer.done()
     await opened.close()
     assert timer.done()  # no task left behind to write into a closed database
-    assert await written_on_disk(bot_settings.db_path) == {"telegram": 1}  # the last count too
+    assert await written_on_disk(bot_settings.database) == {"telegram": 1}  # the last count too
 
 
 async def test_many_waiting_cells_are_written_at_once(stats: Stats, db: Database) -> None:
@@ -244,8 +247,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def written_on_disk(path: Path) -> dict[str, int]:
-    """The counters in the database file, read through a fresh connection."""
+async def written_on_disk(path: str | Path) -> dict[str, int]:
+    """The counters in the database, read through a fresh connection."""
     db = await Database.open(path)
     try:
         rows = await db.fetchall("SELECT door, SUM(count) AS n FROM stats_counts GROUP BY door")
@@ -270,11 +273,11 @@ async def test_stopping_the_bot_writes_the_pending_counts(
 
 
 async def test_stopping_the_service_writes_the_pending_counts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bot_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("bot.services.Stats", functools.partial(Stats, flush_seconds=HOUR))
     settings = dataclasses.replace(
-        Settings(db_path=tmp_path / "run.sqlite3"), host="127.0.0.1", port=free_port()
+        bot_settings, telegram_token=None, host="127.0.0.1", port=free_port()
     )
     stop, started = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(serve(settings, stop=stop, started=started))
@@ -287,4 +290,4 @@ async def test_stopping_the_service_writes_the_pending_counts(
     finally:
         stop.set()
         await asyncio.wait_for(task, 20)
-    assert await written_on_disk(settings.db_path) == {"api": 3}
+    assert await written_on_disk(settings.database) == {"api": 3}
