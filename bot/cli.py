@@ -309,6 +309,45 @@ def cmd_import_cbs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- migrate (issue 14) ----------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Apply the migrations to MELDWIJZER_DB; with --from FILE, copy an SQLite file into it."""
+    import asyncio
+
+    from bot.config import ConfigError, Settings
+    from bot.dbcopy import copy_sqlite
+    from bot.storage import Database, StorageError
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    source = Path(args.source) if args.source else None
+    same = settings.database_url is None and source is not None
+    if same and source is not None and source.resolve() == settings.db_path.resolve():
+        raise UsageError(f"--from {source} is MELDWIJZER_DB itself: nothing to copy")
+
+    async def run() -> str:
+        db = await Database.open(settings.database)  # applies every pending migration
+        try:
+            said = f"{settings.database_shown}: schema version {await db.schema_version()}"
+            if source is None:
+                return said
+            copied = await copy_sqlite(source, db)
+            lines = [f"  {table}: {n}" for table, n in copied.tables]
+            return "\n".join([f"{said}; copied {copied.rows} rows from {source}:", *lines])
+        finally:
+            await db.close()
+
+    try:
+        print(asyncio.run(run()))
+    except StorageError as exc:
+        raise UsageError(str(exc)) from exc
+    return EXIT_OK
+
+
 # -- run (issues 4 and 7) ---------------------------------------------------------------------
 
 
@@ -593,6 +632,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pc6_file", help="pc6hnrYYYY0801_gwb.csv (semicolon separated, latin-1)")
     p.add_argument("--buurten", help="buurt_YYYY.csv beside it (default: found next to PC6_FILE)")
     p.set_defaults(func=cmd_import_cbs)
+
+    p = sub.add_parser(
+        "migrate", help="apply the migrations to MELDWIJZER_DB (SQLite file or PostgreSQL)"
+    )
+    p.add_argument(
+        "--from",
+        dest="source",
+        metavar="FILE",
+        help="first copy every row of this SQLite file into MELDWIJZER_DB (which must be empty)",
+    )
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("run", help="the main job: Telegram bot and/or local service")
     p.set_defaults(func=cmd_run)

@@ -73,3 +73,13 @@ def chat_key(chat_id: int) -> int:
     """A chat id folded into the signed 32 bits of an advisory lock key (collisions only wait)."""
     folded = (chat_id ^ (chat_id >> 32)) & 0xFFFF_FFFF
     return folded - (1 << 32) if folded >= 1 << 31 else folded
+
+
+def identity_reset(table: str) -> str:
+    """After rows with their own ids went into TABLE (which has an `id` column): the statement
+    that moves its identity column (`id INTEGER PRIMARY KEY` in the migrations) past the
+    highest id, so the next insert does not collide (a NULL sequence: nothing happens)."""
+    return (
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+        f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+    )
