@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import Replies, TelegramHarness
+from engines import both_engines
 from fakebotapi import FakeBotAPI
 from spreekuren_support import AGENT, NOW
 
@@ -22,6 +23,8 @@ from bot.services import open_services
 from bot.storage import StorageError
 from bot.telegram.app import build_application
 from bot.telegram.guided import TIMEOUT
+
+pytestmark = both_engines
 
 
 class Clock:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import Replies, TelegramHarness
+from engines import both_engines
 from fakebotapi import FakeBotAPI
 from packaged import packaged_router
 from spreekuren_support import AGENT, HANDHAVER, LINE, NOW, WEEKLY
@@ -20,6 +21,8 @@ from bot.config import Settings
 from bot.services import open_services
 from bot.staff import audit_log
 from bot.telegram.app import build_application
+
+pytestmark = both_engines
 
 PUBLISHED = (
     "✅ Gepubliceerd: #1 Noord-Oost: donderdag 3 december, 14.00–15.30 uur, "
@@ -40,7 +43,9 @@ async def bot(telegram: TelegramHarness) -> TelegramHarness:
 
 
 async def rows(bot: TelegramHarness, table: str) -> list[dict[str, Any]]:
-    return [dict(r) for r in await bot.services.db.fetchall(f"SELECT * FROM {table}")]
+    """Every row of TABLE in the order of its first column (PostgreSQL has no other order)."""
+    found = await bot.services.db.fetchall(f"SELECT * FROM {table} ORDER BY 1")
+    return [dict(r) for r in found]
 
 
 async def step(bot: TelegramHarness, text: str, user: int = AGENT) -> Replies:

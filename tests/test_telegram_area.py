@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from engines import both_engines
 
 from bot import chatsettings
+
+pytestmark = both_engines
 
 
 def _centroid(telegram, pc4: str) -> dict[str, float]:
