@@ -67,12 +67,13 @@ class ChatSettingsStore:
     """The same operations with a read cache, for a door that reads them on every message.
 
     Correct while writes go through this store (one process owns the bot's chats); bounded
-    to the most recently used chats.
+    to the most recently used chats. On a database several workers share (PostgreSQL) it keeps
+    nothing: another worker may have changed a chat's settings since.
     """
 
     def __init__(self, db: Database, size: int = 10_000) -> None:
         self.db = db
-        self._size = size
+        self._size = 0 if db.shared else size
         self._cache: OrderedDict[int, ChatSettings] = OrderedDict()
 
     async def get(self, chat_id: int) -> ChatSettings:

@@ -106,6 +106,7 @@ class PostgresDatabase(Database):
     """A PostgreSQL database reached through a pool of connections."""
 
     engine = "postgresql"
+    shared = True  # several workers: what one writes, the others must read afresh
 
     def __init__(self, pool: asyncpg.Pool, turns: asyncpg.Pool, path: str, password: str) -> None:
         self._pool = pool

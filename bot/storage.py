@@ -104,6 +104,7 @@ class Database:
     """The bot's store: SQLite (one process) or PostgreSQL (several); the same calls on both."""
 
     engine = "sqlite"
+    shared = False  # True where other processes (workers) write the same data: cache nothing
     path: str  # what to call the database in a message: a file path, or a DSN without password
 
     @classmethod

@@ -4,6 +4,7 @@ handled ids kept a bounded time and number, an unhandled update dropped after a 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from engines import both_engines
@@ -100,3 +101,19 @@ async def test_a_failing_database_stores_nothing_and_marks_later(
             break
         await asyncio.sleep(0.01)
     assert await rows(db) == [(1, None)]
+
+
+async def test_an_update_reaching_two_workers_is_taken_by_one(db_target: str | Path) -> None:
+    """Telegram's retry or a load balancer's lands the same update on two workers at once."""
+    first, second = await Database.open(db_target), await Database.open(db_target)
+    try:
+        one, other = Inbox(first), Inbox(second)
+        batches = [[(n, f'{{"update_id": {n}}}')] for n in range(100, 140)]
+        taken = await asyncio.gather(
+            *(inbox.store(batch) for batch in batches for inbox in (one, other))
+        )
+        ids = [update_id for got in taken for update_id in got]
+        assert sorted(ids) == list(range(100, 140))  # each once, by one worker or the other
+    finally:
+        await first.close()
+        await second.close()

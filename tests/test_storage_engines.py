@@ -64,6 +64,24 @@ async def test_chat_settings_are_kept_and_forgotten(db: Database) -> None:
     assert await chatsettings.get(db, SUPERGROUP) == chatsettings.ChatSettings(SUPERGROUP)
 
 
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+async def test_on_postgresql_a_chats_settings_changed_by_another_worker_are_seen(
+    db_target: str | Path,
+) -> None:
+    first, second = await Database.open(db_target), await Database.open(db_target)
+    try:
+        here, there = chatsettings.ChatSettingsStore(first), chatsettings.ChatSettingsStore(second)
+        await here.set_language(SUPERGROUP, "nl")
+        assert (await there.get(SUPERGROUP)).language == "nl"
+        await there.set_language(SUPERGROUP, "en")  # /taal en, handled by the other worker
+        assert (await here.get(SUPERGROUP)).language == "en"
+        await there.forget(SUPERGROUP)
+        assert (await here.get(SUPERGROUP)).language is None
+    finally:
+        await first.close()
+        await second.close()
+
+
 @both_engines
 async def test_a_transaction_is_all_or_nothing(db: Database) -> None:
     with pytest.raises(RuntimeError):
