@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 from collections.abc import AsyncIterator, Iterable
 from decimal import Decimal
@@ -36,11 +37,13 @@ from bot.storage import (
     statements,
 )
 
+log = logging.getLogger(__name__)
+
 POOL_SIZE = 10  # connections for statements and transactions, per worker
 TURN_POOL_SIZE = 16  # connections holding a chat's turn (chats handled at once, per worker)
 CONNECT_SECONDS = 10.0
 STATEMENT_SECONDS = 30.0
-TURN_WAIT_SECONDS = 30.0  # longest wait for another worker to finish a chat's update
+TURN_WAIT_SECONDS = 10.0  # longest wait for another worker to finish a chat's update
 
 WRITE_WAIT_SECONDS = 5  # as SQLite's busy timeout: then StorageBusy, "try again shortly"
 # One round trip: the transaction, its wait limit and the write lock (see `transaction`).
@@ -271,27 +274,31 @@ class PostgresDatabase(Database):
     async def chat_turn(self, chat_id: int) -> AsyncIterator[None]:
         """Hold CHAT_ID's advisory lock while the block runs: one worker at a time per chat.
 
-        The lock lives on its own pool's connection, so a handler inside the block still gets
+        The lock lives on a connection of its own pool, so a handler inside the block still gets
         connections for its statements; a worker that dies drops its locks with its connection.
+        Best effort: a turn not had within TURN_WAIT_SECONDS (the database down, another worker
+        stuck) is logged and the block runs without it, as a resident must be answered.
         """
         key = dialect.chat_key(chat_id)
-        with self.errors():
-            conn = await self._turns.acquire(timeout=TURN_WAIT_SECONDS)
+        conn = None
         try:
-            with self.errors():
-                await conn.execute(
-                    "SELECT pg_advisory_lock($1, $2)", dialect.CHAT_NAMESPACE, key, timeout=None
-                )
-            try:
-                yield
-            finally:
-                with contextlib.suppress(Exception):
-                    await conn.execute(
-                        "SELECT pg_advisory_unlock($1, $2)", dialect.CHAT_NAMESPACE, key
-                    )
+            conn = await self._turns.acquire(timeout=TURN_WAIT_SECONDS)
+            await conn.execute(
+                "SELECT pg_advisory_lock($1, $2)",
+                dialect.CHAT_NAMESPACE,
+                key,
+                timeout=TURN_WAIT_SECONDS,
+            )
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+            log.warning("a chat's turn was not had (%s): handled without it", type(exc).__name__)
+        try:
+            yield
         finally:
-            with contextlib.suppress(Exception):
-                await self._turns.release(conn)
+            if conn is not None:
+                # Releasing resets the connection, which gives back its advisory locks (asyncpg
+                # runs pg_advisory_unlock_all), also one granted just as the wait timed out.
+                with contextlib.suppress(Exception):
+                    await self._turns.release(conn)
 
     async def claim(self, name: str) -> bool:
         """Hold the role NAME (an advisory lock on a connection kept until close); False when

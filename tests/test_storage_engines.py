@@ -16,7 +16,10 @@ from engines import both_engines
 
 from bot import chatsettings, dialect
 from bot.config import ConfigError, Settings
+from bot.services import Services
 from bot.storage import Database, StorageError, migrations
+from bot.telegram import runner
+from bot.telegram.app import build_application
 
 ROOT = Path(__file__).resolve().parents[1]
 SUPERGROUP = -1001234567890  # a Telegram supergroup id: beyond 32 bits
@@ -228,3 +231,71 @@ def test_a_platforms_other_database_url_is_refused_by_its_name() -> None:
     with pytest.raises(ConfigError, match=r"^DATABASE_URL: a mysql:// address") as error:
         Settings.from_env({"DATABASE_URL": "mysql://u:Geheim@h/d"})
     assert "Geheim" not in str(error.value)
+
+
+# -- several workers on PostgreSQL ------------------------------------------------------------
+
+on_postgresql = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+
+
+@on_postgresql
+async def test_a_chats_turn_is_one_worker_at_a_time(db_target: str | Path) -> None:
+    first, second = await Database.open(db_target), await Database.open(db_target)
+    try:
+        steps: list[str] = []
+        inside, release = asyncio.Event(), asyncio.Event()
+
+        async def handle(db: Database, name: str, chat: int, hold: bool = False) -> None:
+            async with db.chat_turn(chat):
+                steps.append(f"{name} in")
+                inside.set()
+                if hold:
+                    await release.wait()
+                steps.append(f"{name} out")
+
+        holding = asyncio.create_task(handle(first, "a", SUPERGROUP, hold=True))
+        await inside.wait()
+        await handle(second, "other chat", 4242)  # another chat is not held up
+        waiting = asyncio.create_task(handle(second, "b", SUPERGROUP))
+        for _ in range(20):  # let b run as far as it can: to the lock
+            await asyncio.sleep(0.01)
+        assert steps == ["a in", "other chat in", "other chat out"]
+        release.set()
+        await asyncio.gather(holding, waiting)
+        assert steps[3:] == ["a out", "b in", "b out"]  # b waited for a's turn to end
+    finally:
+        await first.close()
+        await second.close()
+
+
+@on_postgresql
+async def test_one_poller_per_database(db_target: str | Path) -> None:
+    first, second = await Database.open(db_target), await Database.open(db_target)
+    try:
+        assert await first.claim("poller")
+        assert await first.claim("poller")  # its own claim, again
+        assert not await second.claim("poller")
+        await first.close()  # a poller that stops (or dies) gives it up
+        assert await second.claim("poller")
+    finally:
+        await second.close()
+
+
+async def test_sqlite_has_one_process_so_the_turn_and_the_claim_are_free(db: Database) -> None:
+    assert await db.claim("poller") and not db.shared
+    async with db.chat_turn(SUPERGROUP):
+        pass
+
+
+@on_postgresql
+async def test_a_second_poller_on_one_database_is_refused_at_start(
+    db_target: str | Path, bot_settings: Settings, services: Services
+) -> None:
+    other = await Database.open(db_target)  # the first worker, polling already
+    try:
+        assert await other.claim("poller")
+        app = build_application(bot_settings, services, timeout=1.0)
+        with pytest.raises(ConfigError, match="another meldwijzer process already polls"):
+            await runner.start(app, bot_settings)
+    finally:
+        await other.close()

@@ -59,7 +59,9 @@ def build_application(
     quiet_loggers()
     memory = MessageMemory()
     queue = InboxQueue(services.inbox)
-    order = PerChatOrder(MAX_CONCURRENT, after=queue.handled, within=_answering)
+    # Workers sharing one database (PostgreSQL) take a chat's turn there too (bot.pgstore).
+    turn = services.db.chat_turn if services.db.shared else None
+    order = PerChatOrder(MAX_CONCURRENT, after=queue.handled, within=_answering, turn=turn)
     outbox = Outbox(memory, overall_max_rate=flood_rate)
     # An update whose answer Telegram did not take yet stays in the inbox until it is delivered.
     queue.answer_kept, outbox.settled = outbox.kept.answer_kept, queue.settled

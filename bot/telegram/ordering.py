@@ -12,6 +12,10 @@ would see its steps out of order). This processor keeps each chat in order and t
   unhandled, and `refused(update)` is awaited for the first one of the burst (the bot asks the
   person to slow down); the burst ends when the chat has nothing left waiting.
 
+With several workers on one database (PostgreSQL), `turn(chat_id)` is held around the handling
+as well: a per-chat lock in the database, so two updates of one chat that land on different
+workers are handled one after the other, never at once.
+
 PTB's own semaphore would be taken before the chat's lock (one chat's backlog then holds every
 turn), so it is made large enough never to be waited on; the turns are this processor's.
 """
@@ -22,7 +26,7 @@ import asyncio
 import contextlib
 import inspect
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 
 from telegram import Update
@@ -34,6 +38,7 @@ NEVER_WAITED = 2**30  # PTB's semaphore: the turns are taken here instead
 
 AfterUpdate = Callable[[object], Awaitable[None]]
 Within = Callable[[object], AbstractContextManager[None]]
+Turn = Callable[[int], AbstractAsyncContextManager[None]]
 
 
 @dataclass
@@ -54,6 +59,7 @@ class PerChatOrder(BaseUpdateProcessor):
         after: AfterUpdate | None = None,
         refused: AfterUpdate | None = None,
         within: Within | None = None,
+        turn: Turn | None = None,
     ) -> None:
         super().__init__(NEVER_WAITED)
         self.queue_per_chat = queue_per_chat
@@ -62,6 +68,7 @@ class PerChatOrder(BaseUpdateProcessor):
         self.after = after  # awaited once an update is handled (or refused), even when it failed
         self.within = within  # entered around an update's handling (e.g. whose answers these are)
         self.refused = refused  # awaited for the first update refused in a burst
+        self.turn = turn  # held around a chat's update: its turn across every worker
 
     async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
         """Run COROUTINE in its chat's order and its turn (or refuse it), then `after`."""
@@ -89,7 +96,11 @@ class PerChatOrder(BaseUpdateProcessor):
         chat.queued += 1
         try:
             async with chat.lock, self._slots:
-                await coroutine
+                if self.turn is None:
+                    await coroutine
+                else:
+                    async with self.turn(key):
+                        await coroutine
         finally:
             chat.queued -= 1
             if not chat.queued:

@@ -73,6 +73,12 @@ async def start(app: AnyApp, settings: Settings, *, serve_webhook: bool = True) 
     """
     secret = webhook_secret(settings) if settings.webhook_url else None
     queue = inbox_queue(app)
+    if not settings.webhook_url and not await app.bot_data[SERVICES].db.claim("poller"):
+        raise ConfigError(
+            "another meldwijzer process already polls Telegram for this database; polling is "
+            "one process (Telegram allows one poller): stop the other, or set WEBHOOK_URL and "
+            "WEBHOOK_SECRET to run several workers"
+        )
     await _patiently("read the updates left unhandled", lambda: _resume(app, queue))
     await _patiently("reach Telegram (getMe)", app.initialize)
     await set_menus(app)
