@@ -8,12 +8,19 @@ holds up an answer. Only the id stays, so a second delivery of the same update i
 not handled again: for a day (Telegram re-sends an unconfirmed update for at most 24 hours), and
 only the newest KEEP_IDS. An update still unhandled after a day (the process was down that long)
 is dropped unhandled, as Telegram itself would.
+
+On a database several workers share (PostgreSQL), each update is stored with the id of the
+worker that took it, and every worker beats (`beat`, every BEAT_SECONDS). `pending()` then gives
+only the unhandled updates of workers that stopped beating DEAD_SECONDS ago (killed, or stopped
+with work left), and makes them this worker's, in one statement: a worker that starts beside a
+busy one never takes that one's updates, and two survivors never take the same one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Callable, Sequence
 
@@ -25,6 +32,8 @@ KEEP_SECONDS = 24 * 3600
 KEEP_IDS = 100_000
 PRUNE_SECONDS = 60.0  # handled ids past their time are deleted at most this often
 RETRY_SECONDS = 1.0  # after a failed write of the marks
+BEAT_SECONDS = 5.0  # a worker on a shared database says it is alive this often
+DEAD_SECONDS = 30  # ... and one silent this long has stopped: its unhandled updates are taken
 
 Clock = Callable[[], float]  # seconds since 1970
 
@@ -50,6 +59,8 @@ class Inbox:
         self._marking: asyncio.Task[None] | None = None
         self._flushing = False
         self._pruned_at = 0.0
+        # Only where workers share the database: who stored an update (a new id every start).
+        self.owner: str | None = secrets.token_hex(8) if db.shared else None
 
     async def store(self, updates: Sequence[tuple[int, str]]) -> list[int]:
         """Store the updates whose id is new, in one transaction; returns those ids, in order.
@@ -66,32 +77,62 @@ class Inbox:
                 # The key decides, in this process or another worker's: only the first insert
                 # of an id returns it; a second delivery (or a retry to another worker) does not.
                 row = await tx.fetchone(
-                    "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
-                    (update_id, payload, now),
+                    "INSERT INTO inbox (update_id, payload, received_at, owner) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
+                    (update_id, payload, now, self.owner),
                 )
                 if row is not None:
                     fresh.append(update_id)
         return fresh
 
-    async def pending(self) -> list[tuple[int, str]]:
+    async def pending(self, *, others: bool = False) -> list[tuple[int, str]]:
         """The updates stored but never handled (a crash came first), oldest first.
 
-        Those stored more than a day ago are dropped unhandled (their payload deleted).
+        Those stored more than a day ago are dropped unhandled (their payload deleted). On a
+        shared database only this worker's own and those of workers that stopped beating, which
+        become this one's; with OTHERS (the periodic look, while this worker handles its own)
+        only the latter.
         """
         cutoff = int(self.clock()) - self.keep_seconds
+        if self.owner is not None:
+            await self.beat()
         async with self.db.transaction() as tx:
             dropped = await tx.execute(
                 "UPDATE inbox SET payload = NULL WHERE payload IS NOT NULL AND received_at < ?",
                 (cutoff,),
             )
-            rows = await tx.fetchall(
-                "SELECT update_id, payload FROM inbox WHERE payload IS NOT NULL ORDER BY update_id"
-            )
-            found = [(int(row[0]), str(row[1])) for row in rows]
+            if self.owner is None:
+                rows = await tx.fetchall(
+                    "SELECT update_id, payload FROM inbox WHERE payload IS NOT NULL "
+                    "ORDER BY update_id"
+                )
+            else:
+                rows = await tx.fetchall(
+                    "UPDATE inbox SET owner = ? WHERE payload IS NOT NULL AND (owner IS NULL OR "
+                    "(owner = ? AND NOT ?) OR "
+                    "owner NOT IN (SELECT worker FROM inbox_workers WHERE seen_at >= ?)) "
+                    "RETURNING update_id, payload",
+                    (self.owner, self.owner, others, int(self.clock()) - DEAD_SECONDS),
+                )
+            found = sorted((int(row[0]), str(row[1])) for row in rows)
         if dropped > 0:
             log.warning("%d stored updates were more than a day old: dropped unhandled", dropped)
         return found
+
+    async def beat(self) -> None:
+        """Say this worker is alive (a shared database only); forget workers gone a day."""
+        if self.owner is None:
+            return
+        now = int(self.clock())
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO inbox_workers (worker, seen_at) VALUES (?, ?) "
+                "ON CONFLICT (worker) DO UPDATE SET seen_at = excluded.seen_at",
+                (self.owner, now),
+            )
+            await tx.execute(
+                "DELETE FROM inbox_workers WHERE seen_at < ?", (now - self.keep_seconds,)
+            )
 
     def done(self, update_id: int) -> None:
         """Mark an update handled: its payload is deleted in the next write, within milliseconds."""

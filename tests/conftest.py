@@ -223,7 +223,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A test marked `both_engines` that uses the database runs once on each engine."""
-    if metafunc.definition.get_closest_marker("both_engines") and "engine" in metafunc.fixturenames:
+    chosen = any(
+        "engine" in str(mark.args[0]) for mark in metafunc.definition.iter_markers("parametrize")
+    )  # a test that names its engine itself (one only) keeps it
+    marked = metafunc.definition.get_closest_marker("both_engines")
+    if marked and not chosen and "engine" in metafunc.fixturenames:
         metafunc.parametrize("engine", ENGINES, indirect=True)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from engines import both_engines
 
-from bot.inbox import KEEP_SECONDS, PRUNE_SECONDS, Inbox
+from bot.inbox import DEAD_SECONDS, KEEP_SECONDS, PRUNE_SECONDS, Inbox
 from bot.storage import Database, StorageError
 
 pytestmark = both_engines
@@ -117,3 +117,35 @@ async def test_an_update_reaching_two_workers_is_taken_by_one(db_target: str | P
     finally:
         await first.close()
         await second.close()
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+async def test_a_stopped_workers_updates_are_taken_over_and_a_busy_ones_are_not(
+    db_target: str | Path,
+) -> None:
+    first, second = await Database.open(db_target), await Database.open(db_target)
+    try:
+        clock = Clock()
+        busy, starting = Inbox(first, clock=clock), Inbox(second, clock=clock)
+        await busy.beat()
+        assert await busy.store([(1, '{"update_id": 1}'), (2, '{"update_id": 2}')]) == [1, 2]
+        busy.done(1)
+        await busy.flush()
+        assert await starting.pending() == []  # the first worker is at work: its update stays
+        clock.now += DEAD_SECONDS + 1  # ... until it stops beating (killed -9)
+        await starting.beat()
+        assert await starting.pending(others=True) == [(2, '{"update_id": 2}')]
+        assert await starting.pending(others=True) == []  # taken once: the second worker's own
+        third = Inbox(first, clock=clock)
+        assert await third.pending() == []  # and the second worker is alive
+    finally:
+        await first.close()
+        await second.close()
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+async def test_on_sqlite_a_start_takes_every_unhandled_update(db: Database) -> None:
+    before, after = Inbox(db), Inbox(db)
+    assert before.owner is None  # one process: nobody to wait for
+    await before.store([(1, '{"update_id": 1}')])
+    assert await after.pending() == [(1, '{"update_id": 1}')]

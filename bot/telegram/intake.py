@@ -67,23 +67,33 @@ class InboxQueue(asyncio.Queue[object]):
         async with self._lock:
             if self._resumed:
                 return 0
-            queued = 0
-            for update_id, payload in await self.inbox.pending():
-                if update_id in self._live:
-                    continue  # came in again (a webhook) before the bot started
-                try:
-                    update = Update.de_json(json.loads(payload), bot)
-                except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                    log.error(
-                        "stored update %d unreadable (%s): dropped", update_id, type(exc).__name__
-                    )
-                    self.inbox.done(update_id)
-                    continue
-                self._live.add(update_id)
-                self.put_nowait(update)
-                queued += 1
+            queued = await self._queue_pending(bot, others=False)
             self._resumed = True
             return queued
+
+    async def adopt(self, bot: Bot) -> int:
+        """Queue the unhandled updates of workers that stopped (a shared database, every few
+        seconds: bot.inbox.Inbox.pending); returns how many."""
+        async with self._lock:
+            return await self._queue_pending(bot, others=True)
+
+    async def _queue_pending(self, bot: Bot, *, others: bool) -> int:
+        queued = 0
+        for update_id, payload in await self.inbox.pending(others=others):
+            if update_id in self._live:
+                continue  # came in again (a webhook) before the bot started
+            try:
+                update = Update.de_json(json.loads(payload), bot)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                log.error(
+                    "stored update %d unreadable (%s): dropped", update_id, type(exc).__name__
+                )
+                self.inbox.done(update_id)
+                continue
+            self._live.add(update_id)
+            self.put_nowait(update)
+            queued += 1
+        return queued
 
     async def handled(self, update: object) -> None:
         """Mark UPDATE done (PerChatOrder's `after`): its payload is deleted, its id kept."""

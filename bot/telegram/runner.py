@@ -13,6 +13,7 @@ answered 200 once its update is stored. Updates a crash left unhandled are handl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hmac
 import logging
@@ -26,6 +27,7 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.config import ConfigError, Settings
+from bot.inbox import BEAT_SECONDS
 from bot.storage import StorageError
 from bot.telegram.commands import set_menus
 from bot.telegram.context import SERVICES
@@ -39,6 +41,7 @@ _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a se
 
 START_BACKOFF: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # then every 30 s
 POLLER = "meldwijzer.poller"  # bot_data key of the running Poller
+BEATING = "meldwijzer.beating"  # bot_data key of the heartbeat task (a shared database)
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -87,6 +90,8 @@ async def start(app: AnyApp, settings: Settings, *, serve_webhook: bool = True) 
     gc.collect()
     gc.freeze()
     await app.start()
+    if app.bot_data[SERVICES].db.shared:
+        app.bot_data[BEATING] = asyncio.create_task(_beating(app, queue), name="inbox-beat")
     if not settings.webhook_url:
         await _patiently("remove an old webhook", app.bot.delete_webhook)
         poller = Poller(app.bot, queue)
@@ -139,6 +144,20 @@ def inbox_queue(app: AnyApp) -> InboxQueue:
     if not isinstance(queue, InboxQueue):
         raise TypeError("the application was not made by build_application (no inbox)")
     return queue
+
+
+async def _beating(app: AnyApp, queue: InboxQueue) -> None:
+    """On a shared database: say this worker is alive, and take over the unhandled updates of a
+    worker that stopped beating (killed -9), every BEAT_SECONDS until the bot stops."""
+    while True:
+        await asyncio.sleep(BEAT_SECONDS)
+        try:
+            count = await queue.adopt(app.bot)
+        except StorageError as exc:
+            log.warning("could not beat or look for a stopped worker's updates: %s", exc)
+            continue
+        if count:
+            log.info("%d updates of a worker that stopped: handling them here", count)
 
 
 async def _resume(app: AnyApp, queue: InboxQueue) -> None:
@@ -195,6 +214,11 @@ async def stop(app: AnyApp) -> None:
     poller = app.bot_data.pop(POLLER, None)
     if poller is not None:
         await poller.stop()
+    beating = app.bot_data.pop(BEATING, None)
+    if beating is not None:
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
     updater = app.updater
     if updater is not None and updater.running:
         await updater.stop()

@@ -140,11 +140,22 @@ async def test_two_webhook_workers_on_postgresql_act_as_one_bot(
         assert counted >= 5
         assert answered(api, [7301]) == Counter({7301: 1})  # and 7301 only once, long after
 
-        # One worker killed -9: the other goes on answering.
+        # One worker killed -9 while it answers an update it confirmed (its 200): the other
+        # goes on answering, and takes that update over once the first stops beating.
+        api.hold("sendMessage")
+        orphan = text_update(api, 7600, RUBBISH) | {"update_id": api.new_update_id()}
+        await post(one, orphan)
+        await api.wait_for(lambda: bool(api.held("sendMessage")), timeout=WAIT)
         await one.kill9()
+        await api.wait_for(lambda: not api.held("sendMessage"), timeout=WAIT)  # seen as lost
+        api.release("sendMessage")
+        assert answered(api, [7600]) == Counter()
         await says(api, other, 7500, RUBBISH, "", "nl")
+        await api.wait_for(lambda: bool(answered(api, [7600])), timeout=WAIT)
+        assert answered(api, [7600]) == Counter({7600: 1})
+        assert "1 updates of a worker that stopped: handling them here" in other.log
         await other.stop()  # a graceful stop writes its last counts
-        assert await total_counts(target) == counted + 1
+        assert await total_counts(target) == counted + 2  # 7500 and the one taken over
         assert RUBBISH not in one.log + other.log and "Wijkhuis" not in one.log + other.log
     finally:
         for worker in (one, other):
