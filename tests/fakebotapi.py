@@ -631,6 +631,9 @@ async def _respond(writer: asyncio.StreamWriter, status: int, payload: dict[str,
     await writer.drain()
 
 
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
 # -- load generation for the benchmark ----------------------------------------------------------
 
 
@@ -648,6 +651,8 @@ class Load:
     users: int
     seconds: float
     warmup: float = 1.0
+    webhooks: list[str] = field(default_factory=list)  # post updates here (round-robin), not poll
+    secret: str = ""  # the webhooks' X-Telegram-Bot-Api-Secret-Token
     pending: dict[int, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     latencies: list[float] = field(default_factory=list)
     sent: int = 0
@@ -670,6 +675,14 @@ class Load:
     async def run(self) -> None:
         """Push the messages on schedule."""
         self.api.on_call = self.on_call
+        posts: set[asyncio.Task[None]] = set()
+        n = len(self.webhooks)
+        client = None
+        if self.webhooks:
+            import httpx
+
+            limits = httpx.Limits(max_connections=64 * n, max_keepalive_connections=64 * n)
+            client = httpx.AsyncClient(timeout=60.0, limits=limits)
         interval = 1.0 / self.rate
         total = int(self.rate * self.seconds)
         self.first = time.monotonic()
@@ -679,8 +692,23 @@ class Load:
                 await asyncio.sleep(delay)
             user = 1000 + i % self.users
             self.pending[user].append(time.monotonic())
-            self.api.push_update(text_update(self.api, user, self.texts[i % len(self.texts)]))
+            update = text_update(self.api, user, self.texts[i % len(self.texts)])
+            if self.webhooks:
+                update["update_id"] = self.api.new_update_id()
+                posts.add(asyncio.create_task(self._post(client, self.webhooks[i % n], update)))
+                posts = {p for p in posts if not p.done()}
+            else:
+                self.api.push_update(update)
             self.sent += 1
+        if posts:
+            await asyncio.gather(*posts)
+        if client is not None:
+            await client.aclose()
+
+    async def _post(self, client: Any, url: str, update: dict[str, Any]) -> None:
+        """One webhook call, as Telegram makes it (a failure is a message never answered)."""
+        with contextlib.suppress(Exception):
+            await client.post(url, json=update, headers={SECRET_HEADER: self.secret})
 
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait (up to TIMEOUT seconds) for the replies still on their way."""

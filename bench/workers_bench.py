@@ -1,0 +1,188 @@
+"""Several webhook workers on PostgreSQL against one on SQLite: throughput, p99, memory.
+
+Run: .venv/bin/python bench/workers_bench.py [--rate 400] [--seconds 8] [--workers 1,2,4]
+Needs PostgreSQL (MELDWIJZER_BENCH_PG as a DSN, else a throw-away cluster of tests/pgserver.py).
+For each setting it starts that many real `meldwijzer run` workers in webhook mode (each on its
+own port, a fresh database), and the fake Bot API in its own process posts open-loop load
+(RATE resident messages a second from 200 chats for SECONDS) round-robin to their webhooks, as
+a load balancer spreads Telegram's calls; latency is from the post to the answer's
+sendMessage. Everything shares this machine's cores (the workers, PostgreSQL, the load).
+Prints figures only; the ratios are against one worker on SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import secrets
+import socket
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import pgserver  # noqa: E402
+from _fakeload import FakeServer, fake_server  # noqa: E402
+
+SECRET = "bench_secret"
+TEXTS = [
+    "er staan weer vuilniszakken naast de container",
+    "losse stoeptegel voor mijn deur",
+    "de straatlantaarn in onze straat doet het niet",
+    "mijn buurman speelt elke nacht harde muziek",
+    "there is a car parked on the pavement",
+    "hondenpoep op de stoep",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """The resident memory of process PID, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def fresh_database(dsn: str) -> str:
+    """A new, empty database on the server of DSN; its DSN."""
+    import asyncpg
+
+    name = f"bench_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+    return dsn.rsplit("/", 1)[0] + f"/{name}"
+
+
+@contextlib.asynccontextmanager
+async def workers(
+    count: int, database: str, api: FakeServer, folder: Path
+) -> AsyncIterator[list[tuple[asyncio.subprocess.Process, int]]]:
+    """COUNT `meldwijzer run` workers in webhook mode on DATABASE, up and registered."""
+    started = []
+    for _ in range(count):
+        port = free_port()
+        env = os.environ | {
+            "TELEGRAM_BOT_TOKEN": "123456789:TEST-token-for-the-fake-bot-api",
+            "TELEGRAM_API_URL": api.base_url,
+            "MELDWIJZER_DB": database,
+            "WEBHOOK_URL": "https://bot.example.org/tg/hook",
+            "WEBHOOK_SECRET": SECRET,
+            "MELDWIJZER_RATE_LIMIT": "0",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "PYTHONPATH": str(ROOT),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            cwd=folder,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        started.append((process, port))
+    try:
+        async with httpx.AsyncClient() as client:
+            for process, port in started:
+                for _ in range(600):
+                    assert process.returncode is None, "a worker stopped at start"
+                    with contextlib.suppress(httpx.TransportError):
+                        if (await client.get(f"http://127.0.0.1:{port}/healthz")).is_success:
+                            break
+                    await asyncio.sleep(0.1)
+        await asyncio.sleep(2.0)  # the bots' getMe, menus and setWebhook
+        yield started
+    finally:
+        for process, _ in started:
+            if process.returncode is None:
+                process.terminate()
+        for process, _ in started:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(process.wait(), 30)
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+
+async def one_run(
+    count: int, database: str, rate: float, seconds: float, folder: Path
+) -> dict[str, Any]:
+    async with fake_server() as api, workers(count, database, api, folder) as running:
+        hooks = [f"http://127.0.0.1:{port}/tg/hook" for _, port in running]
+        load = {
+            "texts": TEXTS,
+            "rate": rate,
+            "users": 200,
+            "seconds": seconds,
+            "webhooks": hooks,
+            "secret": SECRET,
+        }
+        await api.order({"load": load})
+        result = await api.order({"result": True})
+        result["rss_mb"] = max(rss_mb(p.pid) for p, _ in running)
+        return result
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp)
+        folder.chmod(0o755)
+        dsn = os.environ.get("MELDWIJZER_BENCH_PG", "").strip()
+        cluster = None
+        if not dsn:
+            cluster = folder / "cluster"
+            dsn = pgserver.start(cluster)
+        try:
+            rows = [("SQLite", 1, await one_run(1, str(folder / "b.sqlite3"), *args.load, folder))]
+            for count in args.workers:
+                database = await fresh_database(dsn)
+                rows.append(
+                    ("PostgreSQL", count, await one_run(count, database, *args.load, folder))
+                )
+        finally:
+            if cluster is not None:
+                pgserver.stop(cluster)
+    base = rows[0][2]["updates_per_s"] or 1.0
+    print(f"offered {args.rate:.0f} updates/s for {args.seconds:.0f} s, 200 chats, webhook mode")
+    print("engine      workers  answered   updates/s  ratio   p50 ms   p99 ms  RSS/worker MB")
+    for engine, count, r in rows:
+        print(
+            f"{engine:<11} {count:>7}  {r['answered']:>5}/{r['sent']:<5} {r['updates_per_s']:>8.1f}"
+            f"  {r['updates_per_s'] / base:>5.2f}  {r['p50_ms']:>7.1f}  {r['p99_ms']:>7.1f}"
+            f"  {r['rss_mb']:>8.1f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rate", type=float, default=400.0, help="messages per second offered")
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of the load")
+    parser.add_argument("--workers", default="1,2,4", help="worker counts on PostgreSQL")
+    args = parser.parse_args()
+    args.workers = [int(n) for n in args.workers.split(",")]
+    args.load = (args.rate, args.seconds)
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()
