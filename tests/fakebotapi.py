@@ -210,6 +210,31 @@ class FakeBotAPI:
         """A fresh update id (for updates fed to the bot directly)."""
         return next(self._update_ids)
 
+    def texts_to(self, chat: int, start: int = 0) -> list[str]:
+        """The visible texts that reached CHAT since call START."""
+        return [
+            visible_text(c.params["text"])
+            for c in self.calls[start:]
+            if c.method == "sendMessage" and c.params.get("chat_id") == chat and c.outcome == "ok"
+        ]
+
+    def button_press(self, user: int, label: str) -> dict[str, Any]:
+        """A callback_query: USER presses the button LABEL under the bot's last message to them."""
+        last = [
+            c
+            for c in self.calls
+            if c.method == "sendMessage" and c.params.get("chat_id") == user and c.outcome == "ok"
+        ][-1]
+        rows = last.params["reply_markup"]["inline_keyboard"]
+        data = next(b["callback_data"] for row in rows for b in row if label in b["text"])
+        return {
+            "id": str(time.monotonic_ns()),
+            "chat_instance": str(user),
+            "data": data,
+            "from": {"id": user, "is_bot": False, "first_name": "A", "language_code": "en"},
+            "message": dict(last.result),
+        }
+
     def of(self, method: str, outcome: str | None = "ok") -> list[Call]:
         """The calls of METHOD with OUTCOME (every outcome when None)."""
         return [

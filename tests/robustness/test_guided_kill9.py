@@ -11,11 +11,10 @@ import signal
 import socket
 import sqlite3
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from fakebotapi import FakeBotAPI, text_update, visible_text
+from fakebotapi import FakeBotAPI, text_update
 
 ADMIN = 777
 AGENT = 55
@@ -58,50 +57,24 @@ async def meldwijzer_run(api: FakeBotAPI, db: Path) -> AsyncIterator[asyncio.sub
             await process.wait()
 
 
-def texts_to(api: FakeBotAPI, chat: int, start: int) -> list[str]:
-    """What reached CHAT since call START."""
-    return [
-        visible_text(c.params["text"])
-        for c in api.calls[start:]
-        if c.method == "sendMessage" and c.params.get("chat_id") == chat and c.outcome == "ok"
-    ]
-
-
 async def says(api: FakeBotAPI, user: int, text: str, expect: str, lang: str = "en") -> str:
     """USER sends TEXT; wait for the bot's answer containing EXPECT and return it."""
     start = len(api.calls)
     api.push_update(text_update(api, user, text, language_code=lang))
     await api.wait_for(
-        lambda: any(expect in t for t in texts_to(api, user, start)), timeout=START_TIMEOUT
+        lambda: any(expect in t for t in api.texts_to(user, start)), timeout=START_TIMEOUT
     )
-    return next(t for t in texts_to(api, user, start) if expect in t)
+    return next(t for t in api.texts_to(user, start) if expect in t)
 
 
 async def presses(api: FakeBotAPI, user: int, label: str, expect: str) -> str:
     """USER presses the button LABEL under the bot's last message to them."""
-    last = [
-        c
-        for c in api.calls
-        if c.method == "sendMessage" and c.params.get("chat_id") == user and c.outcome == "ok"
-    ][-1]
-    rows = last.params["reply_markup"]["inline_keyboard"]
-    data = next(b["callback_data"] for row in rows for b in row if label in b["text"])
     start = len(api.calls)
-    api.push_update(
-        {
-            "callback_query": {
-                "id": str(time.monotonic_ns()),
-                "chat_instance": str(user),
-                "data": data,
-                "from": {"id": user, "is_bot": False, "first_name": "A", "language_code": "en"},
-                "message": dict(last.result),
-            }
-        }
-    )
+    api.push_update({"callback_query": api.button_press(user, label)})
     await api.wait_for(
-        lambda: any(expect in t for t in texts_to(api, user, start)), timeout=START_TIMEOUT
+        lambda: any(expect in t for t in api.texts_to(user, start)), timeout=START_TIMEOUT
     )
-    return next(t for t in texts_to(api, user, start) if expect in t)
+    return next(t for t in api.texts_to(user, start) if expect in t)
 
 
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -128,7 +101,7 @@ async def test_kill_9_half_way_a_guided_conversation(fake_api: FakeBotAPI, tmp_p
         assert "14:00–15:30, Wijkhuis Limmel" in preview
         assert rows(db, "SELECT count(*) FROM spreekuren") == [(0,)]  # nothing before "Publish"
         await presses(api, AGENT, "Publish", "✅ Published: #1 Noord-Oost")
-        assert not [t for t in texts_to(api, AGENT, start) if "Sorry" in t]
+        assert not [t for t in api.texts_to(AGENT, start) if "Sorry" in t]
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), START_TIMEOUT) == 0
     assert rows(db, "SELECT place, start_time, end_time FROM spreekuren") == [

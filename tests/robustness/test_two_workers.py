@@ -10,14 +10,13 @@ worker killed -9 the other answers.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fakebotapi import FakeBotAPI, text_update, visible_text
+from fakebotapi import FakeBotAPI, text_update
 
 from bot.storage import Database
 from bot.telegram import runner
@@ -37,15 +36,6 @@ ADMIN = 777
 AGENT = 55
 
 
-def texts_to(api: FakeBotAPI, chat: int, start: int) -> list[str]:
-    """What reached CHAT since call START."""
-    return [
-        visible_text(c.params["text"])
-        for c in api.calls[start:]
-        if c.method == "sendMessage" and c.params.get("chat_id") == chat and c.outcome == "ok"
-    ]
-
-
 async def post(worker: Run, update: dict[str, Any]) -> None:
     """Deliver UPDATE to WORKER's webhook, as Telegram does; it must take it (200)."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{worker.port}", timeout=WAIT) as c:
@@ -60,30 +50,17 @@ async def says(
     start = len(api.calls)
     update = text_update(api, user, text, language_code=lang) | {"update_id": api.new_update_id()}
     await post(worker, update)
-    await api.wait_for(lambda: any(expect in t for t in texts_to(api, user, start)), timeout=WAIT)
-    return next(t for t in texts_to(api, user, start) if expect in t)
+    await api.wait_for(lambda: any(expect in t for t in api.texts_to(user, start)), timeout=WAIT)
+    return next(t for t in api.texts_to(user, start) if expect in t)
 
 
 async def presses(api: FakeBotAPI, worker: Run, user: int, label: str, expect: str) -> str:
     """USER presses the button LABEL under the bot's last message to them, through WORKER."""
-    last = [
-        c
-        for c in api.calls
-        if c.method == "sendMessage" and c.params.get("chat_id") == user and c.outcome == "ok"
-    ][-1]
-    rows = last.params["reply_markup"]["inline_keyboard"]
-    data = next(b["callback_data"] for row in rows for b in row if label in b["text"])
     start = len(api.calls)
-    query = {
-        "id": str(time.monotonic_ns()),
-        "chat_instance": str(user),
-        "data": data,
-        "from": {"id": user, "is_bot": False, "first_name": "A", "language_code": "en"},
-        "message": dict(last.result),
-    }
+    query = api.button_press(user, label)
     await post(worker, {"update_id": api.new_update_id(), "callback_query": query})
-    await api.wait_for(lambda: any(expect in t for t in texts_to(api, user, start)), timeout=WAIT)
-    return next(t for t in texts_to(api, user, start) if expect in t)
+    await api.wait_for(lambda: any(expect in t for t in api.texts_to(user, start)), timeout=WAIT)
+    return next(t for t in api.texts_to(user, start) if expect in t)
 
 
 async def total_counts(target: str) -> int:
@@ -127,7 +104,7 @@ async def test_two_webhook_workers_on_postgresql_act_as_one_bot(
         start = len(api.calls)
         twice = text_update(api, 7301, RUBBISH) | {"update_id": api.new_update_id()}
         await asyncio.gather(post(one, twice), post(other, twice))
-        await api.wait_for(lambda: bool(texts_to(api, 7301, start)), timeout=WAIT)
+        await api.wait_for(lambda: bool(api.texts_to(7301, start)), timeout=WAIT)
         # Residents through both workers: their counts go into one table.
         for n, worker in enumerate([one, other, one, other]):
             await says(api, worker, 7400 + n, RUBBISH, "", "nl")
