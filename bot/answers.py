@@ -291,24 +291,7 @@ def details_of(kaart: Meldkaart, channels: Iterable[str], lang: str) -> Details 
 
 def render_brief(card: AnswerCard) -> str:
     """The first message of CARD as plain text (an emergency card whole, as `render_text`)."""
-    if not has_details(card):
-        return render_text(card)
-    short = brief(card)
-    lang = card.language
-    lines: list[str] = []
-    if short.primary:
-        lines.append(t("answer.report_to", lang, name=short.primary.name))
-        if short.title:
-            lines.append(t("answer.situation", lang, title=short.title))
-        lines.extend(_block_lines(short.primary, lang, with_why=True))
-    if short.question:
-        lines.append("")
-        lines.append(short.question)
-        lines.extend(f"  {index}. {option.label}" for index, option in enumerate(short.options, 1))
-    if short.reminder:
-        lines.append("")
-        lines.append(short.reminder)
-    return "\n".join(lines).strip()
+    return render_text(brief(card))
 
 
 def render_details(found: Details) -> str:
