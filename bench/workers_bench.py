@@ -73,14 +73,8 @@ def rss_mb(pid: int) -> float:
 
 async def fresh_database(dsn: str) -> str:
     """A new, empty database on the server of DSN; its DSN."""
-    import asyncpg
-
     name = f"bench_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f"CREATE DATABASE {name}")
-    finally:
-        await conn.close()
+    await pgserver.execute(dsn, f"CREATE DATABASE {name}")
     return dsn.rsplit("/", 1)[0] + f"/{name}"
 
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pgserver
 import pytest
 from engines import ENGINES
@@ -279,17 +278,9 @@ async def db_target(
         return
     dsn = request.getfixturevalue("pg_dsn")
     schema = f"t_{secrets.token_hex(6)}"
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f"CREATE SCHEMA {schema}")
-    finally:
-        await conn.close()
+    await pgserver.execute(dsn, f"CREATE SCHEMA {schema}")
     yield f"{dsn}{'&' if '?' in dsn else '?'}search_path={schema}"
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f"DROP SCHEMA {schema} CASCADE")
-    finally:
-        await conn.close()
+    await pgserver.execute(dsn, f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture

@@ -103,6 +103,18 @@ def start(folder: Path) -> str:
     return f"postgresql://{USER}:{password}@127.0.0.1:{port}/postgres"
 
 
+async def execute(dsn: str, statement: str) -> None:
+    """Run one STATEMENT on a connection of its own to DSN (CREATE DATABASE, CREATE or DROP
+    SCHEMA: set-up that runs outside any transaction)."""
+    import asyncpg  # only where a server is used: `start` and `stop` need no driver
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
 def _run(command: list[str]) -> None:
     """Run COMMAND; RuntimeError with its last line of output when it fails."""
     done = subprocess.run(command, capture_output=True, text=True, check=False)
