@@ -48,6 +48,9 @@ ACUTE = [
     "bij de overburen is ingebroken en de inbrekers zijn nog binnen",
     "inbraak in de flat naast ons, ze zijn nog bezig",
     "cambriolage en cours au rez-de-chaussee",
+    # "a nightmare" as an exclamation is no dream: the fire is real
+    "wat een nachtmerrie, de keuken staat in brand",
+    "what a nightmare, the kitchen is on fire",
 ]
 
 NOT_ACUTE = [
