@@ -13,7 +13,8 @@ On a database several workers share (PostgreSQL), each update is stored with the
 worker that took it, and every worker beats (`beat`, every BEAT_SECONDS). `pending()` then gives
 only the unhandled updates of workers that stopped beating DEAD_SECONDS ago (killed, or stopped
 with work left), and makes them this worker's, in one statement: a worker that starts beside a
-busy one never takes that one's updates, and two survivors never take the same one.
+busy one never takes that one's updates, and two survivors never take the same one. The beats
+also tell how many workers are sending (`live_workers`), to split Telegram's limit for the bot.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ PRUNE_SECONDS = 60.0  # handled ids past their time are deleted at most this oft
 RETRY_SECONDS = 1.0  # after a failed write of the marks
 BEAT_SECONDS = 5.0  # a worker on a shared database says it is alive this often
 DEAD_SECONDS = 30  # ... and one silent this long has stopped: its unhandled updates are taken
+LIVE_SECONDS = 2 * BEAT_SECONDS + 1  # one that beat this recently counts as sending (live_workers)
 
 Clock = Callable[[], float]  # seconds since 1970
 
@@ -133,6 +135,19 @@ class Inbox:
             await tx.execute(
                 "DELETE FROM inbox_workers WHERE seen_at < ?", (now - self.keep_seconds,)
             )
+
+    async def live_workers(self) -> int:
+        """How many workers beat in the last LIVE_SECONDS, this one included (1 when not shared).
+
+        They send for one bot, so they split Telegram's limit for it (bot.telegram.outbox.share).
+        """
+        if self.owner is None:
+            return 1
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM inbox_workers WHERE seen_at >= ? AND worker <> ?",
+            (int(self.clock()) - LIVE_SECONDS, self.owner),
+        )
+        return 1 + (int(row[0]) if row is not None else 0)
 
     def done(self, update_id: int) -> None:
         """Mark an update handled: its payload is deleted in the next write, within milliseconds."""

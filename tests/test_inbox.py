@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from engines import both_engines
 
-from bot.inbox import DEAD_SECONDS, KEEP_SECONDS, PRUNE_SECONDS, Inbox
+from bot.inbox import DEAD_SECONDS, KEEP_SECONDS, LIVE_SECONDS, PRUNE_SECONDS, Inbox
 from bot.storage import Database, StorageError
 
 pytestmark = both_engines
@@ -141,6 +141,33 @@ async def test_a_stopped_workers_updates_are_taken_over_and_a_busy_ones_are_not(
     finally:
         await first.close()
         await second.close()
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+async def test_the_workers_beating_are_counted_and_a_silent_one_is_not(
+    db_target: str | Path,
+) -> None:
+    first, second = await Database.open(db_target), await Database.open(db_target)
+    try:
+        clock = Clock()
+        one, other = Inbox(first, clock=clock), Inbox(second, clock=clock)
+        assert await one.live_workers() == 1  # itself, before its first beat too
+        await one.beat()
+        await other.beat()
+        assert await one.live_workers() == 2 and await other.live_workers() == 2
+        clock.now += LIVE_SECONDS + 1
+        await one.beat()  # the other one stopped beating
+        assert await one.live_workers() == 1
+    finally:
+        await first.close()
+        await second.close()
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+async def test_on_sqlite_one_worker_sends(db: Database) -> None:
+    inbox = Inbox(db)
+    await inbox.beat()
+    assert await inbox.live_workers() == 1
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)

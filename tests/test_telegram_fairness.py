@@ -1,5 +1,5 @@
-"""One chat's flood never holds up another chat: the order property of PerChatOrder, and the
-emergency card past the flood limit's queue.
+"""One chat's flood never holds up another chat: the order property of PerChatOrder, the
+emergency card past the flood limit's queue, and workers that split Telegram's limit for the bot.
 
 The bot long-polls the fake Bot API as in production. One chat sends far more messages than
 there are turns; its first one is held (an event, not a sleep) while it is routed. Another
@@ -16,12 +16,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
 from fakebotapi import FakeBotAPI, text_update, visible_text
 
 from bot.config import Settings
 from bot.i18n import t
+from bot.inbox import Inbox
 from bot.routing import RouteResult
 from bot.services import Services
+from bot.storage import Database
 from bot.telegram import runner
 from bot.telegram.app import build_application
 from bot.telegram.ordering import MAX_CONCURRENT, QUEUE_PER_CHAT, PerChatOrder
@@ -118,3 +121,19 @@ async def test_the_emergency_card_does_not_queue_behind_the_flood_limit(
     at = next(i for i, c in enumerate(fake_api.of("sendMessage")) if c.params["chat_id"] == OTHER)
     assert "112" in first_lines[at]
     assert at <= 2  # one or two answers the limiter let through at once, not all four
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "sqlite"], indirect=True)
+async def test_workers_sending_for_one_bot_split_its_limit(
+    engine: str, bot_settings: Settings, services: Services
+) -> None:
+    """Telegram allows about 30 messages a second for the bot, not for each worker."""
+    others = [await Database.open(bot_settings.database) for _ in range(2)]
+    try:
+        for db in others:
+            await Inbox(db).beat()  # two more workers at work on this database (PostgreSQL)
+        async with polling(bot_settings, services, flood_rate=30.0) as app:
+            assert app.bot.rate_limiter.rate == (10.0 if engine == "postgresql" else 30.0)
+    finally:
+        for db in others:
+            await db.close()

@@ -13,6 +13,10 @@ kept, its new ones are kept behind them at once, so nothing arrives out of order
 
 Messages sent inside `urgent()` (the emergency card) skip the flood limit's queue: 20 busy
 chats can fill it for seconds, and 112 must not wait behind a litter report.
+
+Telegram's limit of about 30 messages a second is for the whole bot, however many workers send
+for it: the limit over all chats is this module's own (PTB's is off), so that workers sharing a
+database can split it (`share`, from the number of workers beating: bot.inbox.live_workers).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any
 
+from aiolimiter import AsyncLimiter
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter
 
@@ -88,10 +93,12 @@ class Outbox(AIORateLimiter):
         group_max_rate: float = 20,
     ) -> None:
         super().__init__(
-            overall_max_rate=overall_max_rate,
+            overall_max_rate=0,  # ours (see `share`); PTB keeps the per-group limit
             group_max_rate=group_max_rate,
             max_retries=RETRY_AFTER_RETRIES,
         )
+        self.bot_rate = overall_max_rate  # the whole bot's, over all chats; 0: no limit
+        self._overall = AsyncLimiter(overall_max_rate, 1) if overall_max_rate else None
         self.memory = memory
         self.backoff = tuple(backoff)
         self.probe = tuple(probe)
@@ -100,6 +107,18 @@ class Outbox(AIORateLimiter):
         self._delivering: asyncio.Task[None] | None = None
         # Called with an update id once no answer to it is kept any more (delivered or given up).
         self.settled: Callable[[int], None] = lambda update_id: None
+
+    @property
+    def rate(self) -> float:
+        """Messages a second this process may send over all chats (0: no limit)."""
+        return self._overall.max_rate if self._overall is not None else 0.0
+
+    def share(self, workers: int) -> None:
+        """Send 1/WORKERS of the bot's limit: that many workers send for the same bot."""
+        rate = self.bot_rate / max(1, workers)
+        if self._overall is not None and self._overall.max_rate != rate:
+            log.info("%d workers send for this bot: %.1f messages a second each", workers, rate)
+            self._overall = AsyncLimiter(rate, 1)
 
     async def process_request(
         self,
@@ -159,9 +178,11 @@ class Outbox(AIORateLimiter):
         # An emergency answer does not queue behind the flood limit's backlog: to the limiter
         # it has no chat (it reads the chat from DATA only). A 429 is still waited out.
         limited_as = {} if urgent else data
-        result = await super().process_request(
-            callback, args, kwargs, endpoint, limited_as, rate_limit_args
-        )
+        overall = self._overall if limited_as.get("chat_id") is not None else None
+        async with overall or contextlib.nullcontext():
+            result = await super().process_request(
+                callback, args, kwargs, endpoint, limited_as, rate_limit_args
+            )
         self._remember(result)
         return result
 

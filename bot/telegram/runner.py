@@ -32,6 +32,7 @@ from bot.storage import StorageError
 from bot.telegram.commands import set_menus
 from bot.telegram.context import SERVICES
 from bot.telegram.intake import InboxQueue
+from bot.telegram.outbox import Outbox
 from bot.telegram.polling import Poller, pause, retry_seconds
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ async def start(app: AnyApp, settings: Settings, *, serve_webhook: bool = True) 
     gc.freeze()
     await app.start()
     if app.bot_data[SERVICES].db.shared:
+        await _patiently("count the workers", lambda: _share_limit(app, queue))
         app.bot_data[BEATING] = asyncio.create_task(_beating(app, queue), name="inbox-beat")
     if not settings.webhook_url:
         await _patiently("remove an old webhook", app.bot.delete_webhook)
@@ -147,17 +149,26 @@ def inbox_queue(app: AnyApp) -> InboxQueue:
 
 
 async def _beating(app: AnyApp, queue: InboxQueue) -> None:
-    """On a shared database: say this worker is alive, and take over the unhandled updates of a
-    worker that stopped beating (killed -9), every BEAT_SECONDS until the bot stops."""
+    """On a shared database: say this worker is alive, take over the unhandled updates of a
+    worker that stopped beating (killed -9), and send this worker's share of the bot's limit,
+    every BEAT_SECONDS until the bot stops."""
     while True:
         await asyncio.sleep(BEAT_SECONDS)
         try:
             count = await queue.adopt(app.bot)
+            await _share_limit(app, queue)
         except StorageError as exc:
             log.warning("could not beat or look for a stopped worker's updates: %s", exc)
             continue
         if count:
             log.info("%d updates of a worker that stopped: handling them here", count)
+
+
+async def _share_limit(app: AnyApp, queue: InboxQueue) -> None:
+    """Split Telegram's limit for the bot among the workers beating (StorageError)."""
+    outbox = app.bot.rate_limiter
+    if isinstance(outbox, Outbox):
+        outbox.share(await queue.inbox.live_workers())
 
 
 async def _resume(app: AnyApp, queue: InboxQueue) -> None:
