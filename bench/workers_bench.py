@@ -63,6 +63,40 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU time each of the processes PIDS has used so far, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two looks; a process started in between counts from zero."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def postgres_pids(cluster: Path | None) -> list[int]:
+    """The PostgreSQL server processes of CLUSTER (its postmaster and the children), or every
+    one on this machine when the server is not ours (MELDWIJZER_BENCH_PG)."""
+    postmaster = None
+    if cluster is not None:
+        postmaster = int((cluster / "data" / "postmaster.pid").read_text().split()[0])
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() not in ("postgres", "postmaster"):
+                    continue
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                if postmaster is None or postmaster in (int(entry.name), parent):
+                    found.append(int(entry.name))
+    return found
+
+
 def rss_mb(pid: int) -> float:
     """The resident memory of process PID, in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -131,7 +165,7 @@ async def workers(
 
 
 async def one_run(
-    count: int, database: str, rate: float, seconds: float, folder: Path
+    count: int, database: str, cluster: Path | None, rate: float, seconds: float, folder: Path
 ) -> dict[str, Any]:
     async with fake_server() as api, workers(count, database, api, folder) as running:
         hooks = [f"http://127.0.0.1:{port}/tg/hook" for _, port in running]
@@ -143,9 +177,22 @@ async def one_run(
             "webhooks": hooks,
             "secret": SECRET,
         }
+        pids = [p.pid for p, _ in running]
+
+        def look() -> tuple[dict[int, float], ...]:
+            return cpu_seconds(pids), cpu_seconds(postgres_pids(cluster)), cpu_seconds([load_pid])
+
+        load_pid = api.process.pid
+        before = look()
         await api.order({"load": load})
         result = await api.order({"result": True})
-        result["rss_mb"] = max(rss_mb(p.pid) for p, _ in running)
+        after = look()
+        answered = max(1, result["answered"])
+        # CPU milliseconds an answered update cost the workers, the database, the load.
+        result["cpu_ms"] = [
+            cpu_used(b, a) * 1000 / answered for a, b in zip(after, before, strict=True)
+        ]
+        result["rss_mb"] = max(rss_mb(pid) for pid in pids)
         return result
 
 
@@ -159,24 +206,32 @@ async def main_async(args: argparse.Namespace) -> None:
             cluster = folder / "cluster"
             dsn = pgserver.start(cluster)
         try:
-            rows = [("SQLite", 1, await one_run(1, str(folder / "b.sqlite3"), *args.load, folder))]
+            sqlite = str(folder / "b.sqlite3")
+            rows = [("SQLite", 1, await one_run(1, sqlite, cluster, *args.load, folder))]
             for count in args.workers:
                 database = await fresh_database(dsn)
-                rows.append(
-                    ("PostgreSQL", count, await one_run(count, database, *args.load, folder))
-                )
+                result = await one_run(count, database, cluster, *args.load, folder)
+                rows.append(("PostgreSQL", count, result))
         finally:
             if cluster is not None:
                 pgserver.stop(cluster)
     base = rows[0][2]["updates_per_s"] or 1.0
     print(f"offered {args.rate:.0f} updates/s for {args.seconds:.0f} s, 200 chats, webhook mode")
-    print("engine      workers  answered   updates/s  ratio   p50 ms   p99 ms  RSS/worker MB")
+    print(
+        "engine      workers  answered   updates/s  ratio   p50 ms   p99 ms  RSS/worker MB"
+        "  CPU ms/update: workers  database  load"
+    )
     for engine, count, r in rows:
+        workers_ms, database_ms, load_ms = r["cpu_ms"]
         print(
             f"{engine:<11} {count:>7}  {r['answered']:>5}/{r['sent']:<5} {r['updates_per_s']:>8.1f}"
             f"  {r['updates_per_s'] / base:>5.2f}  {r['p50_ms']:>7.1f}  {r['p99_ms']:>7.1f}"
-            f"  {r['rss_mb']:>8.1f}"
+            f"  {r['rss_mb']:>8.1f}  {workers_ms:>22.2f}  {database_ms:>8.2f}  {load_ms:>4.2f}"
         )
+    print(
+        "A worker's CPU per update is what a core carries: 1000 / (workers + database) updates/s"
+        " a core, whatever the machine."
+    )
 
 
 def main() -> None:
