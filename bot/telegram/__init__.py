@@ -8,3 +8,10 @@ cards into Telegram HTML and keyboards; `commands` holds what each role may do (
 The features `spreekuren` (a package, one module per feature) and `stats` each give `app` a
 `feature.Feature`: their handlers and their commands, each with the role that may use it.
 """
+
+import os
+
+# PTB 22.2+ gives time periods (a 429's retry_after) as ints with a deprecation warning on every
+# read, its own included; opting in to the next major's timedelta silences them, and
+# polling.retry_seconds reads both.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
