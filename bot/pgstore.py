@@ -1,9 +1,9 @@
 """The PostgreSQL engine of `Database`: a pool of asyncpg connections, shared by several workers.
 
-asyncpg rather than psycopg 3: it needs no libpq on the machine (a wheel with its own protocol
-code), brings its own pool and prepared-statement cache, and is async from the ground up. The two
-were not measured against each other in this branch; bench/ measures asyncpg alone. Its strict
-typing is what the stores already do (text for TEXT, int for INTEGER).
+asyncpg rather than psycopg 3: on one resident message's statements it costs the worker, which
+is CPU-bound, 1.7-1.9 ms of CPU against psycopg's 2.2-3.0 ms (bench/pgdriver_bench.py,
+docs/storage.md), and brings its own pool and prepared-statement cache. Its strict typing is
+what the stores already do (text for TEXT, int for INTEGER).
 
 Every statement is the stores' shared SQL through bot/dialect.py. Every transaction holds the
 one write lock (as SQLite's file does); the migrations apply under an advisory lock, so two
