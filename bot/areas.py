@@ -183,9 +183,11 @@ class AreaDirectory:
         for buurt in knowledge.buurten.values():
             for label in (buurt.name, *buurt.aliases):
                 self._names[fold(label)] = _Name(buurt.name, buurt.area)
+        self._area_labels: dict[str, str] = {}
         for area in knowledge.areas.values():
             for label in (area.id, area.name, *area.aliases):
                 self._names.setdefault(fold(label), _Name(None, area.id))
+                self._area_labels.setdefault(fold(label), area.id)
         self._choices = list(self._names)
         self._pc4_exact = (
             {k: v for k, v in table.pc4_buurten().items() if k not in table.incomplete_pc4}
@@ -222,6 +224,21 @@ class AreaDirectory:
     def areas(self) -> list[Area]:
         """The four areas, in the brochure's order."""
         return list(self.knowledge.areas.values())
+
+    def ids(self) -> tuple[str, ...]:
+        """The area ids, in the brochure's order: noord-oost, zuid-oost, centrum-zuid-west, ..."""
+        return tuple(self.knowledge.areas)
+
+    def name(self, area_id: str) -> str:
+        """The name residents know the area by ('Centrum / Zuid-West', the same in nl and en);
+        the id itself when there is no such area (a stored area that has since gone)."""
+        found = self.knowledge.areas.get(area_id)
+        return found.name if found else area_id
+
+    def find_area(self, label: str) -> str | None:
+        """The id of the area LABEL names: its id, name or an alias ('noord-oost', 'Noord-Oost',
+        'Centrum'), in any case and accents; None when it names none (buurten do not count)."""
+        return self._area_labels.get(fold(label))
 
     def buurt(self, name: str) -> Buurt:
         """The buurt with this exact name (KeyError when there is none)."""

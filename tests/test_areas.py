@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from areas_support import OTHER_IDS, OTHER_NAMES, other_areas
 
 from bot.areacard import build_area_card, render_area_text
 from bot.areas import AreaDirectory, AreaNotFound, AreaResult, Candidate, Status
@@ -467,3 +468,39 @@ def test_where_in_finds_a_maastricht_postcode_or_buurt_in_a_message(
     assert directory.where_in("hondenpoep in Sint Pieter").area == "centrum-zuid-west"
     assert directory.where_in("afval in 1011 Amsterdam").pc4 is None
     assert directory.where_in("mijn fiets is gestolen") == directory.where_in("")
+
+
+# -- the area list ----------------------------------------------------------------------------
+
+
+def test_the_area_list_in_the_brochures_order(directory: AreaDirectory) -> None:
+    assert directory.ids() == tuple(AREA_NAMES)
+    assert [directory.name(a) for a in directory.ids()] == list(AREA_NAMES.values())
+    assert directory.name("gone-area") == "gone-area"  # a stored id that has since gone
+
+
+@pytest.mark.parametrize(
+    ("label", "area"),
+    [
+        ("noord-oost", "noord-oost"),
+        ("Noord-Oost", "noord-oost"),
+        (" NOORD OOST ", "noord-oost"),
+        ("Centrum", "centrum-zuid-west"),
+        ("centrum / zuid-west", "centrum-zuid-west"),
+        ("Malberg", None),  # a buurt, not an area
+        ("", None),
+    ],
+)
+def test_find_area_by_id_name_or_alias(
+    directory: AreaDirectory, label: str, area: str | None
+) -> None:
+    assert directory.find_area(label) == area
+
+
+def test_the_area_list_is_the_directorys_own() -> None:
+    other = other_areas()
+    assert other.ids() == OTHER_IDS
+    assert [other.name(a) for a in other.ids()] == list(OTHER_NAMES.values())
+    assert other.find_area("westkant") == "noord-west"
+    assert other.find_area("Noord-Oost") is None and other.name("noord-oost") == "noord-oost"
+    assert AreaDirectory.load().ids() == tuple(AREA_NAMES)  # the packaged one is untouched
