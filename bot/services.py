@@ -64,7 +64,7 @@ async def open_services(
             stats=Stats(db, settings, clock=clock, meldkaart=router.meldkaart),
             areas=areas,
             inbox=Inbox(db),
-            staff=StaffDirectory(db, settings.admins),
+            staff=StaffDirectory(db, settings.admins, areas),
             clock=clock,
         )
     except BaseException:

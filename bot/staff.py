@@ -12,11 +12,12 @@ adds at most a line a minute and cannot fill the disk.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
+from bot.areas import AreaDirectory
 from bot.dutchdates import InputError
 from bot.knowledge import Area, fold
 from bot.knowledge import load as load_knowledge
@@ -139,9 +140,15 @@ async def write_audit(
 
 
 async def write_refusal(
-    tx: Transaction, actor: int | None, action: str, now: datetime, area: str | None
+    tx: Transaction,
+    actor: int | None,
+    action: str,
+    now: datetime,
+    area: str | None,
+    known: Collection[str],
 ) -> None:
-    """Count one refused attempt in ACTOR's line of this minute (a new line when there is none)."""
+    """Count one refused attempt in ACTOR's line of this minute (a new line when there is none);
+    only an area of KNOWN is counted by name."""
     start = now.astimezone(UTC).replace(second=0, microsecond=0)
     row = await tx.fetchone(
         "SELECT id, detail FROM audit_log WHERE allowed = 0 AND at >= ? AND at < ? "
@@ -149,10 +156,12 @@ async def write_refusal(
         (stamp(start), stamp(start + timedelta(minutes=1)), actor or 0),
     )
     if row is None:
-        detail = _refusal_tally({"attempts": 0}, action, area)
+        detail = _refusal_tally({"attempts": 0}, action, area if area in known else None)
         await write_audit(tx, actor, action, now, allowed=False, area=area, detail=detail)
         return
-    detail = _refusal_tally(json.loads(row["detail"] or "{}"), action, area)
+    detail = _refusal_tally(
+        json.loads(row["detail"] or "{}"), action, area if area in known else None
+    )
     await tx.execute(
         "UPDATE audit_log SET detail = ? WHERE id = ?",
         (json.dumps(detail, ensure_ascii=False, sort_keys=True), row["id"]),
@@ -160,11 +169,11 @@ async def write_refusal(
 
 
 def _refusal_tally(detail: dict[str, object], action: str, area: str | None) -> dict[str, object]:
-    """DETAIL with one more attempt at ACTION (and AREA); bounded: actions come from the code,
-    areas only from the four known ones."""
+    """DETAIL with one more attempt at ACTION (and AREA, one of the known ones or None); bounded:
+    actions come from the code, areas from the area list."""
     attempts = detail.get("attempts", 1)  # a line from before the counting stood for one
     tallies: dict[str, object] = {"attempts": (attempts if isinstance(attempts, int) else 1) + 1}
-    for name, key in (("actions", action), ("areas", area if area in known_areas() else None)):
+    for name, key in (("actions", action), ("areas", area)):
         counts = detail.get(name)
         counts = dict(counts) if isinstance(counts, dict) else {}
         if key is not None:
@@ -196,11 +205,13 @@ async def audit_log(db: Database, limit: int = 100, actor: int | None = None) ->
 
 
 class StaffDirectory:
-    """Admins, staff and their areas; every check that refuses also audits."""
+    """Admins, staff and their areas (of AREAS, the area list); every check that refuses also
+    audits."""
 
-    def __init__(self, db: Database, admins: Iterable[int]) -> None:
+    def __init__(self, db: Database, admins: Iterable[int], areas: AreaDirectory) -> None:
         self.db = db
         self.admins = frozenset(admins)
+        self.areas = areas
 
     def is_admin(self, user_id: int) -> bool:
         """Is USER_ID in MELDWIJZER_ADMINS?"""
@@ -212,7 +223,7 @@ class StaffDirectory:
         if row is None:
             return None
         areas = await self.db.fetchall("SELECT area FROM staff_areas WHERE user_id = ?", (user_id,))
-        return _member(row, tuple(a["area"] for a in areas))
+        return self._member(row, tuple(a["area"] for a in areas))
 
     async def members(self) -> list[StaffMember]:
         """Every staff member, by name then id."""
@@ -221,12 +232,12 @@ class StaffDirectory:
         by_user: dict[int, list[str]] = {}
         for row in area_rows:
             by_user.setdefault(row["user_id"], []).append(row["area"])
-        return [_member(row, tuple(by_user.get(row["user_id"], ()))) for row in rows]
+        return [self._member(row, tuple(by_user.get(row["user_id"], ()))) for row in rows]
 
     async def areas_of(self, user_id: int) -> tuple[str, ...]:
         """The areas USER_ID may publish for: every area for admins, none for others."""
         if self.is_admin(user_id):
-            return area_ids()
+            return self.areas.ids()
         member = await self.member(user_id)
         return member.areas if member else ()
 
@@ -245,7 +256,7 @@ class StaffDirectory:
         """Audit a refused attempt (with the id only of staff) and return the error to raise."""
         known = self.is_admin(actor) or await self.member(actor) is not None
         async with self.db.transaction() as tx:
-            await write_refusal(tx, actor if known else None, action, now, area)
+            await write_refusal(tx, actor if known else None, action, now, area, self.areas.ids())
         return Refused(key, area=area or "")
 
     async def require_admin(self, actor: int, action: str, now: datetime) -> None:
@@ -278,7 +289,7 @@ class StaffDirectory:
         await self.require_admin(actor, "staff.add", now)
         areas = tuple(dict.fromkeys(parse_area(a) for a in areas))
         if not areas:
-            raise InputError("spreekuren.err.area_missing", areas=", ".join(area_ids()))
+            raise InputError("spreekuren.err.area_missing", areas=", ".join(self.areas.ids()))
         name = " ".join(name.split())
         if len(name) > MAX_NAME:
             raise InputError("spreekuren.err.name_too_long", limit=MAX_NAME)
@@ -322,13 +333,13 @@ class StaffDirectory:
                 await write_audit(tx, actor, "staff.remove", now, target=user_id)
         return removed
 
-
-def _member(row: Row, areas: tuple[str, ...]) -> StaffMember:
-    order = {area: index for index, area in enumerate(area_ids())}
-    return StaffMember(
-        user_id=row["user_id"],
-        name=row["name"],
-        areas=tuple(sorted(areas, key=lambda a: order.get(a, len(order)))),
-        added_by=row["added_by"],
-        added_at=datetime.fromisoformat(row["added_at"]),
-    )
+    def _member(self, row: Row, areas: tuple[str, ...]) -> StaffMember:
+        """The member of ROW with AREAS in the area list's order (ones it lacks last)."""
+        order = {area: index for index, area in enumerate(self.areas.ids())}
+        return StaffMember(
+            user_id=row["user_id"],
+            name=row["name"],
+            areas=tuple(sorted(areas, key=lambda a: order.get(a, len(order)))),
+            added_by=row["added_by"],
+            added_at=datetime.fromisoformat(row["added_at"]),
+        )

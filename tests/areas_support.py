@@ -7,6 +7,7 @@ its areas from what it is given, not from a module-level default.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 
 from bot.areas import AreaDirectory
 from bot.knowledge import load as load_knowledge
@@ -14,6 +15,12 @@ from bot.knowledge import load as load_knowledge
 # Two of the four areas, in the other order, the first renamed and with an alias of its own.
 OTHER_IDS = ("noord-west", "zuid-oost")
 OTHER_NAMES = {"noord-west": "Maas-West", "zuid-oost": "Zuid-Oost"}
+
+
+@cache
+def packaged_areas() -> AreaDirectory:
+    """The packaged area list (knowledge/), loaded once for the tests that need no services."""
+    return AreaDirectory.load()
 
 
 def other_areas() -> AreaDirectory:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from areas_support import packaged_areas
+
 from bot import spreekuren
 from bot.spreekuren import Spreekuur
 from bot.staff import StaffDirectory
@@ -23,7 +25,7 @@ LINE = "noord-oost 3-12-2026 14:00-15:30 Buurtcentrum Limmel | wijkagent en hand
 
 async def with_staff(db: Database) -> StaffDirectory:
     """The directory with one admin and two staff members."""
-    staff = StaffDirectory(db, {ADMIN})
+    staff = StaffDirectory(db, {ADMIN}, packaged_areas())
     await staff.add(ADMIN, AGENT, ["noord-oost"], NOW, name="Wijkagent Noord-Oost")
     await staff.add(ADMIN, HANDHAVER, ["zuid-oost", "noord-west"], NOW, name="Handhaver")
     return staff

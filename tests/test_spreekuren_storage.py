@@ -118,7 +118,7 @@ async def test_everything_survives_a_restart(engine: str, db_target: str | Path)
 
     reopened = await Database.open(path)
     try:
-        again = StaffDirectory(reopened, {ADMIN})
+        again = StaffDirectory(reopened, {ADMIN}, staff.areas)
         assert await again.areas_of(AGENT) == ("noord-oost",)
         assert await spreekuren.upcoming(reopened, "noord-oost", NOW) == listing
         assert await spreekuren.ics_feed(reopened, "noord-oost", NOW) == feed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from areas_support import OTHER_IDS, other_areas, packaged_areas
 from engines import both_engines
 from spreekuren_support import ADMIN, AGENT, HANDHAVER, NOW, RESIDENT, count, publish
 
@@ -17,7 +18,7 @@ pytestmark = both_engines
 
 @pytest.fixture
 def staff(db: Database) -> StaffDirectory:
-    return StaffDirectory(db, {ADMIN})
+    return StaffDirectory(db, {ADMIN}, packaged_areas())
 
 
 def test_the_area_ids_are_the_contract() -> None:
@@ -141,6 +142,18 @@ async def test_a_flood_of_refused_attempts_adds_a_line_a_minute(
         "areas": {"zuid-oost": 30},
     }
     assert all(str(RESIDENT) not in str(e) for e in refused)  # no resident's id, even counted
+
+
+async def test_the_directory_uses_the_area_list_it_is_given(db: Database) -> None:
+    """Another area list than the packaged one: no module-level list is reached instead."""
+    staff = StaffDirectory(db, {ADMIN}, other_areas())
+    assert await staff.areas_of(ADMIN) == OTHER_IDS
+    member = await staff.add(ADMIN, HANDHAVER, ["zuid-oost", "noord-west"], NOW)
+    assert member.areas == ("noord-west", "zuid-oost")  # in the given list's order
+    await staff.refuse(HANDHAVER, "spreekuur.create", NOW, "zuid-oost")
+    await staff.refuse(HANDHAVER, "spreekuur.create", NOW, "noord-oost")  # not in this list
+    [refused] = [e for e in await audit_log(db) if not e.allowed]
+    assert refused.detail["areas"] == {"zuid-oost": 1}
 
 
 async def test_removed_staff_lose_their_rights_and_their_spreekuren_stay(

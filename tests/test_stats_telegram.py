@@ -137,7 +137,9 @@ async def test_stats_is_never_sent_into_a_group(telegram: Any) -> None:
 
 async def test_staff_see_only_their_own_areas(telegram: Any) -> None:
     staff = pytest.importorskip("bot.staff")
-    directory = staff.StaffDirectory(telegram.services.db, telegram.services.settings.admins)
+    directory = staff.StaffDirectory(
+        telegram.services.db, telegram.services.settings.admins, telegram.services.areas
+    )
     await directory.add(telegram.ADMIN, 5150, ["zuid-oost"], datetime.now(UTC), name="Wijkagent")
     await seed(telegram, "zuid-oost", 7)
     await seed(telegram, "noord-oost", 12)

@@ -64,7 +64,7 @@ def listed(help_text: str) -> set[str]:
 async def test_every_role_gets_its_menu_at_start_up(
     fake_api: FakeBotAPI, bot_settings: Settings, services: Services
 ) -> None:
-    staff = StaffDirectory(services.db, bot_settings.admins)
+    staff = StaffDirectory(services.db, bot_settings.admins, services.areas)
     await staff.add(ADMIN, AGENT, ["noord-oost"], NOW)
     await staff.add(ADMIN, ADMIN, ["zuid-oost"], NOW)  # an admin who is also staff: admin menu
     app = build_application(bot_settings, services, timeout=2.0)

@@ -101,7 +101,7 @@ async def test_area_not_found_speaks_the_asked_language(client: httpx.AsyncClien
 async def published(services: Services) -> None:
     spreekuren = pytest.importorskip("bot.spreekuren")
     staff_module = pytest.importorskip("bot.staff")
-    staff = staff_module.StaffDirectory(services.db, admins={1})
+    staff = staff_module.StaffDirectory(services.db, {1}, services.areas)
     await staff.add(1, 55, ["noord-oost"], NOW, name="Wijkagent")
     draft = spreekuren.parse_line(LINE, spreekuren.today_in_maastricht(NOW))
     await spreekuren.publish(services.db, staff, 55, draft, NOW)

@@ -34,6 +34,7 @@ from typing import Any
 
 import aiosqlite
 import pytest
+from areas_support import packaged_areas
 from conftest import Replies, TelegramHarness
 from packaged import packaged_router
 from spreekuren_support import ADMIN, AGENT, LINE, NOW
@@ -82,7 +83,7 @@ async def write_stream(path: str, run: int) -> None:
     warned = _Warned()
     logging.getLogger("bot.stats").addHandler(warned)
     db = await Database.open(path)
-    staff = StaffDirectory(db, {ADMIN})
+    staff = StaffDirectory(db, {ADMIN}, packaged_areas())
     stats = Stats(db, Settings(db_path=Path(path)), clock=lambda: NOW)
     areas = area_ids()
     for i in itertools.count():
@@ -171,7 +172,7 @@ async def test_kill_9_loses_no_confirmed_write(tmp_path: Path) -> None:
         # ... and the database takes new writes after the crash.
         again = await spreekuren.publish(
             db,
-            StaffDirectory(db, {ADMIN}),
+            StaffDirectory(db, {ADMIN}, packaged_areas()),
             ADMIN,
             Draft("noord-oost", Schedule(DAY), TimeRange(time(9), time(10)), "Na de crash"),
             NOW,
@@ -355,7 +356,9 @@ async def services(
     """The core services; with db_mode 'ro' on a database (staff in it) opened read-only."""
     if db_mode == "ro":
         db = await Database.open(bot_settings.db_path)
-        await StaffDirectory(db, {ADMIN}).add(ADMIN, AGENT, ["noord-oost"], NOW, name="Wijkagent")
+        await StaffDirectory(db, {ADMIN}, packaged_areas()).add(
+            ADMIN, AGENT, ["noord-oost"], NOW, name="Wijkagent"
+        )
         await db.close()
         monkeypatch.setattr(aiosqlite, "connect", _read_only(aiosqlite.connect))
     opened = await open_services(bot_settings, packaged_router())
@@ -392,14 +395,16 @@ async def test_read_only_and_locked_storage_raise_storage_error(
     """Below the bot: the error type every door catches, and a message that says what it is."""
     path = tmp_path / "m.sqlite3"
     db = await Database.open(path)
-    await StaffDirectory(db, {ADMIN}).add(ADMIN, AGENT, ["noord-oost"], NOW)
+    await StaffDirectory(db, {ADMIN}, packaged_areas()).add(ADMIN, AGENT, ["noord-oost"], NOW)
     await db.close()
     monkeypatch.setattr(aiosqlite, "connect", _read_only(aiosqlite.connect))
     db = await Database.open(path)
     try:
         draft = spreekuren.parse_line(LINE, NOW.date())
         with pytest.raises(StorageError, match="read-only"):
-            await spreekuren.publish(db, StaffDirectory(db, {ADMIN}), AGENT, draft, NOW)
+            await spreekuren.publish(
+                db, StaffDirectory(db, {ADMIN}, packaged_areas()), AGENT, draft, NOW
+            )
     finally:
         await db.close()
     with pytest.raises(StorageError, match="cannot open"):  # read-only, and not there yet
