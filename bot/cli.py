@@ -372,16 +372,18 @@ def cmd_spreekuren(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot import spreekuren
+    from bot.areas import AreaDirectory
     from bot.clock import system_clock
     from bot.config import Settings
     from bot.dutchdates import InputError
-    from bot.staff import area_ids, parse_area
+    from bot.staff import parse_area
     from bot.storage import Database, StorageError
 
     if args.json and args.ics:
         raise UsageError("choose --json or --ics, not both")
+    directory = AreaDirectory.load()  # the names and ids only: no CBS table needed
     try:
-        area = parse_area(args.area) if args.area is not None else None
+        area = parse_area(directory, args.area) if args.area is not None else None
     except InputError as exc:
         raise UsageError(exc.message(args.lang)) from exc
     settings = Settings.from_env()
@@ -393,8 +395,9 @@ def cmd_spreekuren(args: argparse.Namespace) -> int:
         try:
             now = system_clock()
             if args.ics:
-                return (await spreekuren.ics_feed(db, area, now, args.lang)).decode("utf-8")
-            areas = [area] if area else list(area_ids())
+                feed = await spreekuren.ics_feed(db, directory, area, now, args.lang)
+                return feed.decode("utf-8")
+            areas = [area] if area else list(directory.ids())
             per_area = {a: await spreekuren.upcoming(db, a, now) for a in areas}
             if args.json:
                 items = sorted((o for a in areas for o in per_area[a]), key=lambda o: o.starts_at)
@@ -404,7 +407,8 @@ def cmd_spreekuren(args: argparse.Namespace) -> int:
 
             contacts = spreekuren.team_contacts(load())
             return "\n\n".join(
-                spreekuren.render_listing(a, per_area[a], args.lang, now, contacts) for a in areas
+                spreekuren.render_listing(directory, a, per_area[a], args.lang, now, contacts)
+                for a in areas
             )
         finally:
             await db.close()

@@ -475,7 +475,7 @@ class Conversation:
             log.warning("spreekuren: the database failed: %s", exc)
             return Turn(Problem(N_("spreekuren.tg.storage_error")), state, lang)
         contacts = spreekuren.team_contacts(self.services.router.meldkaart)
-        text = spreekuren.render_listing(area, items, lang, now, contacts)
+        text = spreekuren.render_listing(areas, area, items, lang, now, contacts)
         listing = Listing(area, areas.area(area).name, text, empty=not items)
         return Turn(listing, _after(state), lang)
 

@@ -1,13 +1,14 @@
 """Spreekuren: staff publish them (once or repeating), residents see what is next in their area.
 
 The public API every door uses:
-- `parse_line(text, today)` reads the one-line form
+- `parse_line(areas, text, today)` reads the one-line form
   `noord-oost 3-12-2026 14:00-15:30 Buurtcentrum Limmel | wijkagent en handhaver`;
 - `publish`, `edit` and `cancel` change the store (authorised through `StaffDirectory`, checked,
   audited, atomic);
 - `upcoming(db, area, now)` lists the occurrences residents see, `format_occurrence` writes one
-  line, `render_listing` the whole answer, `ics_feed(db, area, now)` the iCalendar feed.
-Nothing here reads the clock: callers pass `now` (an aware datetime).
+  line, `render_listing` the whole answer, `ics_feed(db, areas, area, now)` the iCalendar feed.
+Nothing here reads the clock or the area list: callers pass `now` (an aware datetime) and the
+`AreaDirectory` (a `StaffDirectory` carries its own).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from icalendar import Calendar, Event
 
+from bot.areas import AreaDirectory
 from bot.dutchdates import (
     InputError,
     Recurrence,
@@ -34,7 +36,7 @@ from bot.dutchdates import (
 )
 from bot.i18n import t
 from bot.meldkaart import Meldkaart
-from bot.staff import StaffDirectory, area_ids, known_areas, parse_area, stamp, write_audit
+from bot.staff import StaffDirectory, parse_area, stamp, write_audit
 from bot.storage import Database, Row, Transaction
 
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -173,12 +175,6 @@ def today_in_maastricht(now: datetime) -> date:
     return now.astimezone(TZ).date()
 
 
-def area_name(area: str, lang: str) -> str:
-    """The name residents know the area by ('Centrum / Zuid-West'); the same in nl and en."""
-    found = known_areas().get(area)
-    return found.name if found else area
-
-
 # -- reading what staff type ------------------------------------------------------------------
 
 
@@ -209,13 +205,14 @@ def parse_note(text: str) -> str:
     return "" if note in ("-", "geen", "none") else note
 
 
-def parse_line(text: str, today: date) -> Draft:
-    """The one-line form: AREA WHEN TIME-RANGE PLACE [| NOTE] (a contract: docs/spreekuren.md)."""
+def parse_line(areas: AreaDirectory, text: str, today: date) -> Draft:
+    """The one-line form: AREA WHEN TIME-RANGE PLACE [| NOTE] (a contract: docs/spreekuren.md),
+    AREA one of AREAS."""
     text = text.strip()
     if not text:
         raise SpreekuurError("spreekuren.err.line_usage")
     head, _, rest = text.partition(" ")
-    area = parse_area(head)
+    area = parse_area(areas, head)
     found = find_time_range(rest)
     if found is None:
         raise SpreekuurError("spreekuren.err.time_missing")
@@ -254,15 +251,16 @@ def change(draft: Draft, field: str, value: str, today: date) -> Draft:
     raise SpreekuurError("spreekuren.err.field_unknown", field=field)
 
 
-def validate(draft: Draft, now: datetime, move_first: bool = True) -> Draft:
-    """DRAFT ready to store: not in the past; a new series starts at its first date to come.
+def validate(areas: AreaDirectory, draft: Draft, now: datetime, move_first: bool = True) -> Draft:
+    """DRAFT ready to store: in one of AREAS, not in the past; a new series starts at its first
+    date to come.
 
     MOVE_FIRST False keeps a running series' first date (an edit of its time or place), so its
     past dates stay in the calendar feed.
     """
-    if draft.area not in known_areas():
+    if draft.area not in areas.ids():
         raise SpreekuurError(
-            "spreekuren.err.area_unknown", area=draft.area, areas=", ".join(area_ids())
+            "spreekuren.err.area_unknown", area=draft.area, areas=", ".join(areas.ids())
         )
     if draft.times.end <= draft.times.start:
         raise SpreekuurError(
@@ -404,7 +402,7 @@ async def publish(
 ) -> Spreekuur:
     """Store a new spreekuur for ACTOR, who must be staff for its area; audited, atomic."""
     await staff.require_area(actor, draft.area, "spreekuur.create", now)
-    draft = validate(draft, now)
+    draft = validate(staff.areas, draft, now)
     fields = _fields(draft)
     async with db.transaction() as tx:
         await _check_overlap(tx, draft, today_in_maastricht(now))
@@ -454,7 +452,7 @@ async def edit(
     found = await _editable(db, staff, actor, spreekuur_id, "spreekuur.edit", now)
     field = parse_field(field)
     changed = change(found.draft, field, value, today_in_maastricht(now))
-    draft = validate(changed, now, move_first=field == "when")
+    draft = validate(staff.areas, changed, now, move_first=field == "when")
     before, after = _fields(found.draft), _fields(draft)
     async with db.transaction() as tx:
         await _check_overlap(tx, draft, today_in_maastricht(now), exclude=found.id)
@@ -597,7 +595,9 @@ def format_occurrence(occ: Occurrence, lang: str, today: date | None = None) -> 
     return t("spreekuren.line_cancelled", lang, line=line) if occ.cancelled else line
 
 
-def describe(item: Spreekuur | Draft, lang: str, today: date | None = None) -> str:
+def describe(
+    areas: AreaDirectory, item: Spreekuur | Draft, lang: str, today: date | None = None
+) -> str:
     """A spreekuur for staff: when (or the repeat rule), times, place, note, cancelled dates."""
     schedule = item.schedule
     if schedule.recurrence is None or schedule.until is None:
@@ -614,7 +614,7 @@ def describe(item: Spreekuur | Draft, lang: str, today: date | None = None) -> s
     text = t(
         "spreekuren.line", lang, day=when, times=format_times(item.times, lang), place=item.place
     )
-    text = t("spreekuren.describe", lang, area=area_name(item.area, lang), text=text)
+    text = t("spreekuren.describe", lang, area=areas.name(item.area), text=text)
     if item.note:
         text = t("spreekuren.line_note", lang, line=text, note=item.note)
     if isinstance(item, Spreekuur):
@@ -647,6 +647,7 @@ def _phone(kaart: Meldkaart, channel_id: str) -> str:
 
 
 def render_listing(
+    areas: AreaDirectory,
     area: str,
     items: Sequence[Occurrence],
     lang: str,
@@ -655,7 +656,7 @@ def render_listing(
     weeks: int = LISTING_WEEKS,
 ) -> str:
     """The resident's answer: the list, or 'none planned' with how to reach the team."""
-    name = area_name(area, lang)
+    name = areas.name(area)
     if not items:
         return t(
             "spreekuren.none", lang, area=name, gemeente=contacts.gemeente, politie=contacts.politie
@@ -689,7 +690,9 @@ def occurrence_json(occ: Occurrence, lang: str = "nl") -> dict[str, object]:
     }
 
 
-async def ics_feed(db: Database, area: str | None, now: datetime, lang: str = "nl") -> bytes:
+async def ics_feed(
+    db: Database, areas: AreaDirectory, area: str | None, now: datetime, lang: str = "nl"
+) -> bytes:
     """The iCalendar feed of AREA (None: every area): one event per date, stable UIDs.
 
     Dates are expanded rather than sent as RRULE + EXDATE, so a cancelled date is an event with
@@ -704,7 +707,7 @@ async def ics_feed(db: Database, area: str | None, now: datetime, lang: str = "n
     title = t(
         "spreekuren.ics_name",
         lang,
-        area=area_name(area, lang) if area else t("spreekuren.all_areas", lang),
+        area=areas.name(area) if area else t("spreekuren.all_areas", lang),
     )
     cal.add("x-wr-calname", title)
     cal.add("x-wr-timezone", str(TZ))
@@ -715,7 +718,7 @@ async def ics_feed(db: Database, area: str | None, now: datetime, lang: str = "n
         event.add("dtstamp", occ.updated_at.astimezone(UTC))
         event.add("dtstart", occ.starts_at)
         event.add("dtend", occ.ends_at)
-        event.add("summary", t("spreekuren.ics_summary", lang, area=area_name(occ.area, lang)))
+        event.add("summary", t("spreekuren.ics_summary", lang, area=areas.name(occ.area)))
         event.add("location", occ.place)
         if occ.note:
             event.add("description", occ.note)

@@ -15,12 +15,9 @@ import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
 from bot.areas import AreaDirectory
 from bot.dutchdates import InputError
-from bot.knowledge import Area, fold
-from bot.knowledge import load as load_knowledge
 from bot.storage import Database, Row, Transaction
 
 MAX_NAME = 60
@@ -68,48 +65,29 @@ def stamp(now: datetime) -> str:
     return now.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
-@cache
-def known_areas() -> dict[str, Area]:
-    """The four areas by id, from knowledge/areas.yaml (loaded once)."""
-    return dict(load_knowledge().areas)
-
-
-def area_ids() -> tuple[str, ...]:
-    """The area ids, in the brochure's order: noord-oost, zuid-oost, centrum-zuid-west, ..."""
-    return tuple(known_areas())
-
-
-@cache
-def _area_labels() -> dict[str, str]:
-    labels: dict[str, str] = {}
-    for area in known_areas().values():
-        for label in (area.id, area.name, *area.aliases):
-            labels.setdefault(fold(label), area.id)
-    return labels
-
-
-def parse_area(text: str) -> str:
-    """An area id from its id, name or alias ('noord-oost', 'Noord-Oost', 'Centrum')."""
+def parse_area(areas: AreaDirectory, text: str) -> str:
+    """An area id of AREAS from its id, name or alias ('noord-oost', 'Noord-Oost', 'Centrum')."""
     if not text.strip():
-        raise InputError("spreekuren.err.area_missing", areas=", ".join(area_ids()))
-    found = _area_labels().get(fold(text))
+        raise InputError("spreekuren.err.area_missing", areas=", ".join(areas.ids()))
+    found = areas.find_area(text)
     if found is None:
         raise InputError(
-            "spreekuren.err.area_unknown", area=text.strip(), areas=", ".join(area_ids())
+            "spreekuren.err.area_unknown", area=text.strip(), areas=", ".join(areas.ids())
         )
     return found
 
 
-def parse_areas(text: str) -> tuple[str, ...]:
-    """Area ids from 'noord-oost,zuid-oost' or 'noord-oost zuid-oost'; unknown ones refused."""
-    areas: list[str] = []
+def parse_areas(areas: AreaDirectory, text: str) -> tuple[str, ...]:
+    """Area ids of AREAS from 'noord-oost,zuid-oost' or 'noord-oost zuid-oost'; unknown ones
+    refused."""
+    found: list[str] = []
     for part in text.replace(",", " ").split():
-        area = parse_area(part)
-        if area not in areas:
-            areas.append(area)
-    if not areas:
-        raise InputError("spreekuren.err.area_missing", areas=", ".join(area_ids()))
-    return tuple(areas)
+        area = parse_area(areas, part)
+        if area not in found:
+            found.append(area)
+    if not found:
+        raise InputError("spreekuren.err.area_missing", areas=", ".join(areas.ids()))
+    return tuple(found)
 
 
 async def write_audit(
@@ -287,7 +265,7 @@ class StaffDirectory:
     ) -> StaffMember:
         """Add USER_ID as staff for AREAS (replacing their areas when already staff)."""
         await self.require_admin(actor, "staff.add", now)
-        areas = tuple(dict.fromkeys(parse_area(a) for a in areas))
+        areas = tuple(dict.fromkeys(parse_area(self.areas, a) for a in areas))
         if not areas:
             raise InputError("spreekuren.err.area_missing", areas=", ".join(self.areas.ids()))
         name = " ".join(name.split())

@@ -35,7 +35,7 @@ async def publish(
     db: Database, staff: StaffDirectory, line: str = LINE, actor: int = AGENT, now: datetime = NOW
 ) -> Spreekuur:
     """Publish LINE as ACTOR."""
-    draft = spreekuren.parse_line(line, spreekuren.today_in_maastricht(now))
+    draft = spreekuren.parse_line(staff.areas, line, spreekuren.today_in_maastricht(now))
     return await spreekuren.publish(db, staff, actor, draft, now)
 
 

@@ -3,9 +3,11 @@ every refused input (nothing stored), the residents' listing and the iCalendar f
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from areas_support import other_areas, packaged_areas
 from engines import both_engines
 from icalendar import Calendar
 from packaged import packaged_router
@@ -33,6 +35,7 @@ from bot.storage import Database
 pytestmark = both_engines
 
 CONTACTS = TeamContacts("14 043", "0900-8844")
+AREAS = packaged_areas()
 
 
 @pytest.fixture
@@ -44,7 +47,7 @@ async def staff(db: Database) -> StaffDirectory:
 
 
 def test_the_one_line_contract() -> None:
-    draft = spreekuren.parse_line(LINE, TODAY)
+    draft = spreekuren.parse_line(AREAS, LINE, TODAY)
     assert draft.area == "noord-oost"
     assert draft.schedule.first == date(2026, 12, 3) and draft.schedule.recurrence is None
     assert (draft.times.start, draft.times.end) == (time(14), time(15, 30))
@@ -66,12 +69,13 @@ def test_the_one_line_contract() -> None:
     ],
 )
 def test_one_line_variants(line: str, first: date, place: str, note: str) -> None:
-    draft = spreekuren.parse_line(line, TODAY)
+    draft = spreekuren.parse_line(AREAS, line, TODAY)
     assert (draft.schedule.first, draft.place, draft.note) == (first, place, note)
 
 
 def test_one_line_with_a_repeat() -> None:
     draft = spreekuren.parse_line(
+        AREAS,
         "noord-oost elke eerste dinsdag van de maand t/m 30-6-2027 14:00-15:30 Limmel | wijkagent",
         TODAY,
     )
@@ -97,14 +101,16 @@ def test_one_line_with_a_repeat() -> None:
 )
 def test_one_line_mistakes(line: str, key: str) -> None:
     with pytest.raises(InputError) as caught:
-        spreekuren.parse_line(line, TODAY)
+        spreekuren.parse_line(AREAS, line, TODAY)
     assert caught.value.key == key
     assert caught.value.message("nl") and caught.value.message("en")
 
 
 def test_markup_and_control_characters_are_plain_text() -> None:
     draft = spreekuren.parse_line(
-        "noord-oost 3-12-2026 14:00-15:30 <b>Limmel</b> *vet* | [klik](http://x)\x00\nhoi", TODAY
+        AREAS,
+        "noord-oost 3-12-2026 14:00-15:30 <b>Limmel</b> *vet* | [klik](http://x)\x00\nhoi",
+        TODAY,
     )
     assert draft.place == "<b>Limmel</b> *vet*"
     assert draft.note == "[klik](http://x) hoi"
@@ -419,7 +425,7 @@ async def test_the_listing_window(db: Database, staff: StaffDirectory) -> None:
     await publish(db, staff, "noord-oost 1-3-2027 14:00-15:00 Later")  # beyond eight weeks
     [only] = await spreekuren.upcoming(db, "noord-oost", NOW)
     assert only.day == date(2027, 3, 1)  # always at least the next one
-    text = spreekuren.render_listing("noord-oost", [only], "nl", NOW, CONTACTS)
+    text = spreekuren.render_listing(AREAS, "noord-oost", [only], "nl", NOW, CONTACTS)
     assert "De komende 8 weken staat er niets gepland" in text and "1 maart 2027" in text
     await publish(db, staff, "noord-oost 3-12-2026 14:00-15:00 Sooner")
     assert [o.place for o in await spreekuren.upcoming(db, "noord-oost", NOW)] == ["Sooner"]
@@ -459,14 +465,14 @@ async def test_soonest_first_over_areas_and_places(db: Database, staff: StaffDir
 @pytest.mark.parametrize("lang", ["nl", "en"])
 async def test_none_planned_gives_the_way_to_the_team(db: Database, lang: str) -> None:
     items = await spreekuren.upcoming(db, "zuid-oost", NOW)
-    text = spreekuren.render_listing("zuid-oost", items, lang, NOW, CONTACTS)
+    text = spreekuren.render_listing(AREAS, "zuid-oost", items, lang, NOW, CONTACTS)
     assert items == [] and "Zuid-Oost" in text and "14 043" in text and "0900-8844" in text
 
 
 async def test_the_listing_text(db: Database, staff: StaffDirectory) -> None:
     await publish(db, staff)
     items = await spreekuren.upcoming(db, "noord-oost", NOW)
-    text = spreekuren.render_listing("noord-oost", items, "nl", NOW, CONTACTS)
+    text = spreekuren.render_listing(AREAS, "noord-oost", items, "nl", NOW, CONTACTS)
     assert text.splitlines()[:2] == [
         "Spreekuren van THOR en politie in Noord-Oost:",
         "• donderdag 3 december, 14.00–15.30 uur, Buurtcentrum Limmel (wijkagent en handhaver)",
@@ -506,7 +512,7 @@ async def test_staff_overview(db: Database, staff: StaffDirectory) -> None:
     await publish(db, staff, "zuid-oost 3-12-2026 14:00-15:30 Heer", actor=HANDHAVER)
     mine = await spreekuren.current(db, NOW, ["noord-oost"])
     assert [s.id for s in mine] == [series.id, one.id]
-    text = spreekuren.describe(mine[0], "nl", TODAY)
+    text = spreekuren.describe(AREAS, mine[0], "nl", TODAY)
     assert text.startswith(f"#{series.id} Noord-Oost: elke woensdag, 25 november t/m 30 december")
     assert "geannuleerd op: woensdag 2 december" in text
 
@@ -523,7 +529,7 @@ async def test_ics_feed_parses_back(db: Database, staff: StaffDirectory) -> None
     series = await publish(db, staff, WEEKLY)
     await spreekuren.cancel(db, staff, AGENT, series.id, date(2026, 12, 2), NOW)
     await publish(db, staff, "zuid-oost 3-12-2026 14:00-15:30 Elders", actor=HANDHAVER)
-    feed = await spreekuren.ics_feed(db, "noord-oost", NOW)
+    feed = await spreekuren.ics_feed(db, AREAS, "noord-oost", NOW)
     calendar = Calendar.from_ical(feed)
     assert str(calendar["X-WR-CALNAME"]) == "Spreekuren THOR en politie: Noord-Oost"
     found = events(feed)
@@ -544,10 +550,12 @@ async def test_ics_uids_are_stable_and_edits_raise_the_sequence(
     db: Database, staff: StaffDirectory
 ) -> None:
     one = await publish(db, staff)
-    before = events(await spreekuren.ics_feed(db, "noord-oost", NOW))
-    assert before == events(await spreekuren.ics_feed(db, "noord-oost", NOW + timedelta(hours=1)))
+    before = events(await spreekuren.ics_feed(db, AREAS, "noord-oost", NOW))
+    assert before == events(
+        await spreekuren.ics_feed(db, AREAS, "noord-oost", NOW + timedelta(hours=1))
+    )
     await spreekuren.edit(db, staff, AGENT, one.id, "tijd", "14:30-16:00", NOW)
-    after = events(await spreekuren.ics_feed(db, "noord-oost", NOW))
+    after = events(await spreekuren.ics_feed(db, AREAS, "noord-oost", NOW))
     assert set(after) == set(before)
     [event] = after.values()
     assert int(event["SEQUENCE"]) == 1  # type: ignore[index]
@@ -555,10 +563,10 @@ async def test_ics_uids_are_stable_and_edits_raise_the_sequence(
 
 
 async def test_ics_of_every_area_and_of_none(db: Database, staff: StaffDirectory) -> None:
-    assert events(await spreekuren.ics_feed(db, "noord-oost", NOW)) == {}
+    assert events(await spreekuren.ics_feed(db, AREAS, "noord-oost", NOW)) == {}
     await publish(db, staff)
     await publish(db, staff, "zuid-oost 3-12-2026 14:00-15:30 Elders", actor=HANDHAVER)
-    assert len(events(await spreekuren.ics_feed(db, None, NOW, "en"))) == 2
+    assert len(events(await spreekuren.ics_feed(db, AREAS, None, NOW, "en"))) == 2
 
 
 async def test_editing_a_running_series_keeps_its_past(db: Database, staff: StaffDirectory) -> None:
@@ -570,3 +578,31 @@ async def test_editing_a_running_series_keeps_its_past(db: Database, staff: Staf
         db, staff, AGENT, series.id, "wanneer", "elke donderdag t/m 31-12-2026", later
     )
     assert moved.schedule.first == date(2026, 12, 10)
+
+
+# -- the area list ----------------------------------------------------------------------------
+
+
+async def test_the_area_list_is_the_one_given(db: Database) -> None:
+    """Another area list than the packaged one: reading, checking, naming, listing and the feed
+    all use it; no module-level list is reached instead."""
+    other = other_areas()
+    with pytest.raises(InputError) as caught:
+        spreekuren.parse_line(other, LINE, TODAY)  # noord-oost is not in this list
+    assert caught.value.message("nl") == (
+        "Het gebied 'noord-oost' ken ik niet. Kies uit: noord-west, zuid-oost."
+    )
+    draft = spreekuren.parse_line(other, LINE.replace("noord-oost", "Westkant"), TODAY)
+    assert draft.area == "noord-west"  # by this list's own alias
+    with pytest.raises(SpreekuurError) as refused:
+        spreekuren.validate(other, replace(draft, area="noord-oost"), NOW)
+    assert refused.value.key == "spreekuren.err.area_unknown"
+    stored = await spreekuren.publish(db, StaffDirectory(db, {ADMIN}, other), ADMIN, draft, NOW)
+    assert spreekuren.describe(other, stored, "nl", TODAY).startswith(f"#{stored.id} Maas-West: ")
+    items = await spreekuren.upcoming(db, "noord-west", NOW)
+    listing = spreekuren.render_listing(other, "noord-west", items, "nl", NOW, CONTACTS)
+    assert listing.startswith("Spreekuren van THOR en politie in Maas-West:")
+    calendar = Calendar.from_ical(await spreekuren.ics_feed(db, other, "noord-west", NOW))
+    assert str(calendar["X-WR-CALNAME"]) == "Spreekuren THOR en politie: Maas-West"
+    [event] = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Spreekuur THOR en politie Maas-West"

@@ -11,6 +11,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from areas_support import other_areas
 from conftest import Replies, TelegramHarness
 from engines import both_engines
 from fakebotapi import FakeBotAPI
@@ -18,8 +19,9 @@ from packaged import packaged_router
 from spreekuren_support import AGENT, HANDHAVER, LINE, NOW, WEEKLY
 
 from bot.config import Settings
+from bot.i18n import t
 from bot.services import open_services
-from bot.staff import audit_log
+from bot.staff import StaffDirectory, audit_log
 from bot.telegram.app import build_application
 
 pytestmark = both_engines
@@ -446,6 +448,32 @@ async def test_the_staff_overview(bot: TelegramHarness) -> None:
     assert "/spreekuur_wijzig <nr>" in overview.text
     everything = await bot.send("/spreekuren_beheer", user=bot.ADMIN)
     assert "#3 Zuid-Oost" in everything.text
+
+
+async def test_the_bot_takes_its_areas_from_its_services(telegram: TelegramHarness) -> None:
+    """Services with another area list than the packaged one: the staff commands, publishing
+    and the residents' buttons all use it; no module-level list is reached instead."""
+    services, admin = telegram.services, telegram.ADMIN
+    services.clock = lambda: NOW
+    services.areas = other_areas()
+    services.staff = StaffDirectory(services.db, services.settings.admins, services.areas)
+    usage = await telegram.send("/staff_toevoegen", user=admin)
+    assert "Gebieden: noord-west, zuid-oost." in usage.text
+    refused = await telegram.send(f"/staff_toevoegen {AGENT} noord-oost", user=admin)
+    assert refused.texts == [
+        "Het gebied 'noord-oost' ken ik niet. Kies uit: noord-west, zuid-oost."
+    ]
+    added = await telegram.send(f"/staff_toevoegen {AGENT} westkant", user=admin)
+    assert "publiceert nu spreekuren voor: Maas-West." in added.text
+    line = LINE.replace("noord-oost", "noord-west")
+    published = await telegram.send(f"/spreekuur_nieuw {line}", user=AGENT)
+    assert "✅ Gepubliceerd: #1 Maas-West: donderdag 3 december" in published.text
+    ask = await telegram.send("/spreekuren")
+    assert [b["text"] for b in ask.buttons()] == ["Maas-West", "Zuid-Oost"]
+    listing = await telegram.click("sp:noord-west")
+    assert "Spreekuren van THOR en politie in Maas-West:" in listing.text
+    packaged = await telegram.click("sp:noord-oost")  # a packaged area, not one of these
+    assert packaged.texts == [t("telegram.button_unknown", "nl")]
 
 
 # -- residents --------------------------------------------------------------------------------

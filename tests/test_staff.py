@@ -10,7 +10,7 @@ from engines import both_engines
 from spreekuren_support import ADMIN, AGENT, HANDHAVER, NOW, RESIDENT, count, publish
 
 from bot.dutchdates import InputError
-from bot.staff import Refused, StaffDirectory, area_ids, audit_log, parse_areas
+from bot.staff import Refused, StaffDirectory, audit_log, parse_areas
 from bot.storage import Database
 
 pytestmark = both_engines
@@ -22,7 +22,7 @@ def staff(db: Database) -> StaffDirectory:
 
 
 def test_the_area_ids_are_the_contract() -> None:
-    assert area_ids() == ("noord-oost", "zuid-oost", "centrum-zuid-west", "noord-west")
+    assert packaged_areas().ids() == ("noord-oost", "zuid-oost", "centrum-zuid-west", "noord-west")
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,7 @@ def test_the_area_ids_are_the_contract() -> None:
     ],
 )
 def test_parse_areas(text: str, areas: tuple[str, ...]) -> None:
-    assert parse_areas(text) == areas
+    assert parse_areas(packaged_areas(), text) == areas
 
 
 @pytest.mark.parametrize(
@@ -43,7 +43,7 @@ def test_parse_areas(text: str, areas: tuple[str, ...]) -> None:
 )
 def test_parse_areas_mistakes(text: str, key: str) -> None:
     with pytest.raises(InputError) as caught:
-        parse_areas(text)
+        parse_areas(packaged_areas(), text)
     assert caught.value.key == key
     assert "noord-oost" in caught.value.message("nl")
 
@@ -60,7 +60,7 @@ async def test_admin_adds_lists_and_removes(db: Database, staff: StaffDirectory)
     await staff.add(ADMIN, HANDHAVER, ["zuid-oost", "noord-west"], NOW)
     assert [m.user_id for m in await staff.members()] == [HANDHAVER, AGENT]
     assert await staff.areas_of(HANDHAVER) == ("zuid-oost", "noord-west")  # brochure order
-    assert await staff.areas_of(ADMIN) == area_ids()
+    assert await staff.areas_of(ADMIN) == packaged_areas().ids()
     assert await staff.areas_of(RESIDENT) == ()
     assert await staff.remove(ADMIN, AGENT, NOW) is True
     assert await staff.member(AGENT) is None and await count(db, "staff_areas") == 2
@@ -154,6 +154,12 @@ async def test_the_directory_uses_the_area_list_it_is_given(db: Database) -> Non
     await staff.refuse(HANDHAVER, "spreekuur.create", NOW, "noord-oost")  # not in this list
     [refused] = [e for e in await audit_log(db) if not e.allowed]
     assert refused.detail["areas"] == {"zuid-oost": 1}
+    with pytest.raises(InputError) as caught:
+        await staff.add(ADMIN, AGENT, ["noord-oost"], NOW)  # not in this list
+    assert caught.value.message("nl") == (
+        "Het gebied 'noord-oost' ken ik niet. Kies uit: noord-west, zuid-oost."
+    )
+    assert parse_areas(staff.areas, "westkant, Zuid-Oost") == ("noord-west", "zuid-oost")
 
 
 async def test_removed_staff_lose_their_rights_and_their_spreekuren_stay(

@@ -103,7 +103,7 @@ async def published(services: Services) -> None:
     staff_module = pytest.importorskip("bot.staff")
     staff = staff_module.StaffDirectory(services.db, {1}, services.areas)
     await staff.add(1, 55, ["noord-oost"], NOW, name="Wijkagent")
-    draft = spreekuren.parse_line(LINE, spreekuren.today_in_maastricht(NOW))
+    draft = spreekuren.parse_line(services.areas, LINE, spreekuren.today_in_maastricht(NOW))
     await spreekuren.publish(services.db, staff, 55, draft, NOW)
 
 

@@ -206,7 +206,7 @@ class Api:
         self.settings = services.settings
         self.telegram_mode = telegram_mode
         self.spreekuren = spreekuren_module()
-        self.area_ids = tuple(area.id for area in services.areas.areas())
+        self.area_ids = services.areas.ids()
 
     def door(self, request: Request) -> str:
         """'web' for the page's own calls, 'api' for everyone else."""
@@ -361,10 +361,10 @@ class Api:
         contacts = module.team_contacts(self.services.router.meldkaart)
         body = {
             "area": area,
-            "area_name": module.area_name(area, lang),
+            "area_name": self.services.areas.name(area),
             "language": lang,
             "spreekuren": [module.occurrence_json(o, lang) for o in items],
-            "text": module.render_listing(area, items, lang, now, contacts),
+            "text": module.render_listing(self.services.areas, area, items, lang, now, contacts),
             "calendar": calendar_path(area),
         }
         return JSONResponse(body)
@@ -375,7 +375,8 @@ class Api:
         assert module is not None
         lang = self._language(request)
         area = self._known_area(request.path_params["area"])
-        feed = await module.ics_feed(self.services.db, area, self.services.clock(), lang)
+        services = self.services
+        feed = await module.ics_feed(services.db, services.areas, area, services.clock(), lang)
         return Response(
             feed,
             media_type="text/calendar",

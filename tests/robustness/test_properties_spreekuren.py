@@ -13,6 +13,7 @@ import itertools
 from datetime import date, time, timedelta
 
 import pytest
+from areas_support import packaged_areas
 from babel.dates import format_date
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -28,12 +29,12 @@ from bot.dutchdates import (
     parse_time_range,
 )
 from bot.spreekuren import MAX_NOTE, MAX_PLACE, Draft, parse_line
-from bot.staff import area_ids
 
 from .conftest import PROPERTY, any_text, hostile_text, scaling
 
 TODAY = date(2026, 11, 20)  # a Friday
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
+AREAS = packaged_areas()
 
 
 def assert_friendly(exc: InputError) -> None:
@@ -44,7 +45,7 @@ def assert_friendly(exc: InputError) -> None:
 
 def assert_well_formed(draft: Draft) -> None:
     """A draft that validate() can take: a known area, a sane schedule, clean short texts."""
-    assert draft.area in area_ids()
+    assert draft.area in AREAS.ids()
     assert draft.times.start < draft.times.end
     dates = draft.schedule.dates()
     assert dates and dates == sorted(dates) and dates[0] == draft.schedule.first
@@ -61,7 +62,7 @@ def assert_well_formed(draft: Draft) -> None:
 @given(any_text())
 def test_any_line_parses_or_says_what_is_wrong(text: str) -> None:
     try:
-        draft = parse_line(text, TODAY)
+        draft = parse_line(AREAS, text, TODAY)
     except InputError as exc:
         assert_friendly(exc)
         return
@@ -225,7 +226,7 @@ _NOTE_TEXT = hostile_text(6).filter(lambda s: len(spreekuren.clean_text(s, 10**6
 
 @PROPERTY
 @given(
-    st.sampled_from(area_ids()),
+    st.sampled_from(AREAS.ids()),
     st.integers(1, 700).map(lambda n: TODAY + timedelta(days=n)),
     st.sampled_from(["numeric", "iso", "long", "weekday"]),
     _CLOCKS,
@@ -240,7 +241,7 @@ def test_a_line_reads_back_with_place_and_note_as_typed(
     end = (start[0] + 1, start[1])
     line = f"{area} {_written(day, form, 'nl')} {_clock(*start, 'colon')}-{_clock(*end, 'colon')}"
     line += f" {place}" + (f" | {note}" if note is not None else "")
-    draft = parse_line(line, TODAY)
+    draft = parse_line(AREAS, line, TODAY)
     assert_well_formed(draft)
     assert (draft.area, draft.schedule.first) == (area, day)
     assert draft.times == TimeRange(time(*start), time(*end))
@@ -272,8 +273,8 @@ LINE_PIECES = (
 def test_parsing_time_grows_linearly(piece: str) -> None:
     def parse(text: str) -> None:
         for attempt in (
-            lambda: parse_line(f"noord-oost {text} 14:00-15:00 x", TODAY),
-            lambda: parse_line(f"noord-oost elke dinsdag {text}", TODAY),
+            lambda: parse_line(AREAS, f"noord-oost {text} 14:00-15:00 x", TODAY),
+            lambda: parse_line(AREAS, f"noord-oost elke dinsdag {text}", TODAY),
             lambda: parse_schedule(text, TODAY),
             lambda: parse_time_range(text),
         ):

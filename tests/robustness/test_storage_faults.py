@@ -45,7 +45,7 @@ from bot.dutchdates import Schedule, TimeRange
 from bot.i18n import t
 from bot.services import Services, open_services
 from bot.spreekuren import Draft
-from bot.staff import StaffDirectory, area_ids, audit_log
+from bot.staff import StaffDirectory, audit_log
 from bot.stats import Question, Stats
 from bot.storage import Database, StorageError, migrations
 
@@ -85,7 +85,7 @@ async def write_stream(path: str, run: int) -> None:
     db = await Database.open(path)
     staff = StaffDirectory(db, {ADMIN}, packaged_areas())
     stats = Stats(db, Settings(db_path=Path(path)), clock=lambda: NOW)
-    areas = area_ids()
+    areas = packaged_areas().ids()
     for i in itertools.count():
         draft = Draft(
             areas[i % len(areas)],
@@ -400,7 +400,7 @@ async def test_read_only_and_locked_storage_raise_storage_error(
     monkeypatch.setattr(aiosqlite, "connect", _read_only(aiosqlite.connect))
     db = await Database.open(path)
     try:
-        draft = spreekuren.parse_line(LINE, NOW.date())
+        draft = spreekuren.parse_line(packaged_areas(), LINE, NOW.date())
         with pytest.raises(StorageError, match="read-only"):
             await spreekuren.publish(
                 db, StaffDirectory(db, {ADMIN}, packaged_areas()), AGENT, draft, NOW

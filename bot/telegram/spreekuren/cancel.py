@@ -52,7 +52,7 @@ async def cancel_command(update: Update, context: Context, lang: str) -> None:
             await say_text(update, context, t("spreekuren.tg.manage_none", lang))
             return
         today = spreekuren.today_in_maastricht(now)
-        rows = [[button(short(s, lang, today), f"{CANCEL}:p:{s.id}")] for s in live]
+        rows = [[button(short(context, s, lang, today), f"{CANCEL}:p:{s.id}")] for s in live]
         await say_text(update, context, t("spreekuren.tg.pick_cancel", lang), keyboard(*rows))
         return
     number = parse_number(parts[0])
@@ -85,7 +85,11 @@ async def _offer_dates(update: Update, context: Context, found: Spreekuur, lang:
     await say_text(
         update,
         context,
-        t("spreekuren.tg.pick_date", lang, text=spreekuren.describe(found, lang, today)),
+        t(
+            "spreekuren.tg.pick_date",
+            lang,
+            text=spreekuren.describe(context.services.areas, found, lang, today),
+        ),
         keyboard(*rows),
     )
 
@@ -96,7 +100,9 @@ async def _confirm_cancel(
     today = spreekuren.today_in_maastricht(now_of(context))
     which = f"{day:%Y%m%d}" if day else "all"
     what = (
-        spreekuren.format_day(day, lang, today) if day else spreekuren.describe(found, lang, today)
+        spreekuren.format_day(day, lang, today)
+        if day
+        else spreekuren.describe(context.services.areas, found, lang, today)
     )
     key = "spreekuren.tg.confirm_cancel_day" if day else "spreekuren.tg.confirm_cancel"
     await say_text(

@@ -71,7 +71,8 @@ async def say_stored(
 ) -> None:
     """Tell staff what was stored (published, changed), described as residents will see it."""
     today = spreekuren.today_in_maastricht(now_of(context))
-    await say_text(update, context, t(key, lang, text=spreekuren.describe(stored, lang, today)))
+    text = spreekuren.describe(context.services.areas, stored, lang, today)
+    await say_text(update, context, t(key, lang, text=text))
 
 
 async def _told(update: Update, context: Context, lang: str, exc: Exception) -> bool:
@@ -183,9 +184,9 @@ async def mine(context: Context, actor: int, action: str) -> list[Spreekuur]:
     return [s for s in found if not s.cancelled][:PICK_LIMIT]
 
 
-def short(item: Spreekuur, lang: str, today: date) -> str:
+def short(context: Context, item: Spreekuur, lang: str, today: date) -> str:
     """A button label for a spreekuur: '#12 wo 25 nov · Wijkhuis' style, within Telegram limits."""
-    text = spreekuren.describe(item, lang, today).split("\n")[0]
+    text = spreekuren.describe(context.services.areas, item, lang, today).split("\n")[0]
     return text if len(text) <= 60 else text[:59] + "…"
 
 

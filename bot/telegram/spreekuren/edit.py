@@ -46,7 +46,9 @@ async def _edited(
     now = now_of(context)
     today = spreekuren.today_in_maastricht(now)
     changed = spreekuren.change(found.draft, answers["field"], answers["value"], today)
-    changed = spreekuren.validate(changed, now, move_first=answers["field"] == "when")
+    changed = spreekuren.validate(
+        context.services.areas, changed, now, move_first=answers["field"] == "when"
+    )
     return found, changed, today
 
 
@@ -58,7 +60,7 @@ async def ask_pick(update: Update, context: Context, lang: str, answers: Answers
     """Which of the person's spreekuren."""
     today = spreekuren.today_in_maastricht(now_of(context))
     live = await mine(context, user_id(update), ACTION)
-    rows = [[button(short(s, lang, today), f"{EDIT}:id:{s.id}")] for s in live]
+    rows = [[button(short(context, s, lang, today), f"{EDIT}:id:{s.id}")] for s in live]
     await ask(update, context, "spreekuren.tg.pick_edit", lang, EDIT, extra=rows)
 
 
@@ -71,7 +73,7 @@ async def ask_field(update: Update, context: Context, lang: str, answers: Answer
         [button(t(f"spreekuren.tg.field.{f}", lang), f"{EDIT}:f:{f}")]
         for f in spreekuren.EDIT_FIELDS
     ]
-    text = spreekuren.describe(found, lang, today)
+    text = spreekuren.describe(context.services.areas, found, lang, today)
     await ask(update, context, "spreekuren.tg.pick_field", lang, EDIT, extra=rows, text=text)
 
 
@@ -93,8 +95,8 @@ async def ask_confirm(update: Update, context: Context, lang: str, answers: Answ
         lang,
         EDIT,
         extra=rows,
-        before=spreekuren.describe(found, lang, today),
-        after=spreekuren.describe(changed, lang, today),
+        before=spreekuren.describe(context.services.areas, found, lang, today),
+        after=spreekuren.describe(context.services.areas, changed, lang, today),
     )
 
 

@@ -10,9 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import spreekuren
-from bot.areas import AreaNotFound, Status
+from bot.areas import AreaDirectory, AreaNotFound, Status
 from bot.i18n import t
-from bot.staff import area_ids
 from bot.storage import StorageError
 from bot.telegram.context import Context
 from bot.telegram.render import SPREEKUREN, esc, parse_callback
@@ -36,7 +35,7 @@ async def listing_html(context: Context, area: str, lang: str) -> str:
     now = now_of(context)
     items = await spreekuren.upcoming(context.services.db, area, now)
     contacts = spreekuren.team_contacts(context.services.router.meldkaart)
-    text = spreekuren.render_listing(area, items, lang, now, contacts)
+    text = spreekuren.render_listing(context.services.areas, area, items, lang, now, contacts)
     if not items:
         return esc(text)
     first, _, rest = text.partition("\n")
@@ -63,13 +62,9 @@ async def show_listing(update: Update, context: Context, area: str, lang: str) -
     )
 
 
-def area_buttons(
-    lang: str, areas: tuple[str, ...] | None = None, prefix: str = SPREEKUREN
-) -> InlineKeyboardMarkup:
-    """One button per area (callback PREFIX:<area>)."""
-    return keyboard(
-        *[[button(spreekuren.area_name(a, lang), f"{prefix}:{a}")] for a in (areas or area_ids())]
-    )
+def area_buttons(areas: AreaDirectory) -> InlineKeyboardMarkup:
+    """One button per area of AREAS (callback sp:<area>)."""
+    return keyboard(*[[button(areas.name(a), f"{SPREEKUREN}:{a}")] for a in areas.ids()])
 
 
 @answering
@@ -80,10 +75,11 @@ async def spreekuren_command(update: Update, context: Context, lang: str) -> Non
         await _listing_for_query(update, context, query, lang)
         return
     settings = await context.chat_settings(update)
-    if settings.area and settings.area in area_ids():
+    if settings.area and settings.area in context.services.areas.ids():
         await show_listing(update, context, settings.area, lang)
         return
-    await say_text(update, context, t("spreekuren.tg.which_area", lang), area_buttons(lang))
+    buttons = area_buttons(context.services.areas)
+    await say_text(update, context, t("spreekuren.tg.which_area", lang), buttons)
 
 
 async def _listing_for_query(update: Update, context: Context, query: str, lang: str) -> None:
@@ -94,7 +90,7 @@ async def _listing_for_query(update: Update, context: Context, query: str, lang:
             update,
             context,
             exc.message(lang) + "\n\n" + t("spreekuren.tg.pick_area", lang),
-            area_buttons(lang),
+            area_buttons(context.services.areas),
         )
         return
     if result.status == Status.FOUND and result.area:
@@ -107,12 +103,13 @@ async def _listing_for_query(update: Update, context: Context, query: str, lang:
                 "spreekuren.tg.candidate",
                 lang,
                 buurt=candidate.buurt,
-                area=spreekuren.area_name(candidate.area, lang),
+                area=context.services.areas.name(candidate.area),
             )
             rows.append([button(label, f"{SPREEKUREN}:{candidate.area}")])
         await say_text(update, context, t("spreekuren.tg.choose", lang), keyboard(*rows))
         return
-    await say_text(update, context, t("spreekuren.tg.outside", lang), area_buttons(lang))
+    buttons = area_buttons(context.services.areas)
+    await say_text(update, context, t("spreekuren.tg.outside", lang), buttons)
 
 
 @answering
@@ -120,7 +117,8 @@ async def spreekuren_button(update: Update, context: Context, lang: str) -> None
     """The "Spreekuren" button under an area card, and the area buttons: sp:<area>."""
     query = update.callback_query
     parsed = parse_callback(query.data if query else None)
-    if parsed is None or parsed.kind != SPREEKUREN or parsed.value not in area_ids():
+    known = context.services.areas.ids()
+    if parsed is None or parsed.kind != SPREEKUREN or parsed.value not in known:
         await say_text(update, context, t("telegram.button_unknown", lang))
         return
     await show_listing(update, context, parsed.value, lang)

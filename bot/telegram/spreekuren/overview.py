@@ -25,7 +25,7 @@ async def manage(update: Update, context: Context, lang: str) -> None:
         await say_text(update, context, t("spreekuren.tg.manage_none", lang))
         return
     lines = [f"<b>{esc(t('spreekuren.tg.manage_heading', lang))}</b>"]
-    lines += [esc(spreekuren.describe(s, lang, today)) for s in found]
+    lines += [esc(spreekuren.describe(context.services.areas, s, lang, today)) for s in found]
     lines.append("")
     lines.append(esc(t("spreekuren.tg.manage_help", lang)))
     await say(update, context, "\n\n".join(lines))

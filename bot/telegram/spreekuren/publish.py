@@ -81,7 +81,7 @@ def _preview(answers: Answers) -> Draft:
 async def ask_area(update: Update, context: Context, lang: str, answers: Answers) -> None:
     """Which of the person's areas."""
     areas = await directory(context).areas_of(user_id(update))
-    rows = [[button(spreekuren.area_name(a, lang), f"{NEW}:area:{a}")] for a in areas]
+    rows = [[button(context.services.areas.name(a), f"{NEW}:area:{a}")] for a in areas]
     await ask(update, context, "spreekuren.tg.ask_area", lang, NEW, extra=rows)
 
 
@@ -91,7 +91,7 @@ async def ask_when(update: Update, context: Context, lang: str, answers: Answers
     if "schedule" in answers:  # back after a date that did not work
         await ask(update, context, "spreekuren.tg.ask_when", lang, NEW)
         return
-    area = spreekuren.area_name(answers["area"], lang)
+    area = context.services.areas.name(answers["area"])
     await ask(update, context, "spreekuren.tg.ask_when_in", lang, NEW, area=area)
 
 
@@ -119,7 +119,7 @@ async def ask_confirm(update: Update, context: Context, lang: str, answers: Answ
     """The preview of what residents will see, and "Publiceren"."""
     today = spreekuren.today_in_maastricht(now_of(context))
     rows = [[button(t("spreekuren.tg.publish_button", lang), f"{NEW}:ok")]]
-    text = spreekuren.describe(_preview(answers), lang, today)
+    text = spreekuren.describe(context.services.areas, _preview(answers), lang, today)
     await ask(update, context, "spreekuren.tg.preview", lang, NEW, extra=rows, text=text)
 
 
@@ -133,7 +133,8 @@ async def start(update: Update, context: Context, lang: str, answers: Answers) -
     areas = await directory(context).require_staff(actor, "spreekuur.create", now)
     line = command_text(update)
     if line:
-        draft = spreekuren.parse_line(line, spreekuren.today_in_maastricht(now))
+        today = spreekuren.today_in_maastricht(now)
+        draft = spreekuren.parse_line(context.services.areas, line, today)
         stored = await spreekuren.publish(
             context.services.db, directory(context), actor, draft, now
         )
@@ -170,7 +171,9 @@ async def take_times(update: Update, context: Context, lang: str, answers: Answe
     times = parse_time_range(message_text(update))
     try:
         spreekuren.validate(
-            Draft(answers["area"], _schedule(answers["schedule"]), times, "-"), now_of(context)
+            context.services.areas,
+            Draft(answers["area"], _schedule(answers["schedule"]), times, "-"),
+            now_of(context),
         )
     except SpreekuurError as exc:
         if exc.key != "spreekuren.err.past":

@@ -9,9 +9,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot import spreekuren
 from bot.i18n import t
-from bot.staff import area_ids, parse_areas
+from bot.staff import parse_areas
 from bot.telegram.commands import show_menu
 from bot.telegram.context import Context
 from bot.telegram.spreekuren.common import (
@@ -34,23 +33,22 @@ async def my_id(update: Update, context: Context, lang: str) -> None:
 @answering
 async def staff_add(update: Update, context: Context, lang: str) -> None:
     """/staff_toevoegen <user id> <area[,area]> [name]."""
-    staff, now = directory(context), now_of(context)
+    staff, now, areas = directory(context), now_of(context), context.services.areas
     await staff.require_admin(user_id(update), "staff.add", now)
     parts = command_text(update).split(maxsplit=2)
     if len(parts) < 2:
-        await say_text(
-            update, context, t("spreekuren.tg.staff_add_usage", lang, areas=", ".join(area_ids()))
-        )
+        usage = t("spreekuren.tg.staff_add_usage", lang, areas=", ".join(areas.ids()))
+        await say_text(update, context, usage)
         return
     member_id = parse_user_id(parts[0])
     member = await staff.add(
         user_id(update),
         member_id,
-        parse_areas(parts[1]),
+        parse_areas(areas, parts[1]),
         now,
         name=parts[2] if len(parts) > 2 else "",
     )
-    names = ", ".join(spreekuren.area_name(a, lang) for a in member.areas)
+    names = ", ".join(areas.name(a) for a in member.areas)
     await say_text(
         update,
         context,
@@ -93,7 +91,7 @@ async def staff_list(update: Update, context: Context, lang: str) -> None:
         return
     lines = [t("spreekuren.tg.staff_heading", lang)]
     for member in members:
-        areas = ", ".join(spreekuren.area_name(a, lang) for a in member.areas)
+        areas = ", ".join(context.services.areas.name(a) for a in member.areas)
         lines.append(
             t(
                 "spreekuren.tg.staff_line",
