@@ -438,14 +438,13 @@ def _day(text: str, option: str) -> date:
         raise UsageError(f"{option} '{text}': {exc}") from exc
 
 
-def _area_option(area: str | None) -> str | None:
-    """--area: an area id of knowledge/areas.yaml, 'unknown', or None for every area."""
+def _area_option(areas: AreaDirectory, area: str | None) -> str | None:
+    """--area: an area id of AREAS (knowledge/areas.yaml), 'unknown', or None for every area."""
     from bot.stats import UNKNOWN
-    from bot.statsreport import area_names
 
     if area is None:
         return None
-    known = [*area_names(), UNKNOWN]
+    known = [*areas.ids(), UNKNOWN]
     if area not in known:
         raise UsageError(f"--area '{area}': choose one of {', '.join(known)}")
     return area
@@ -488,12 +487,13 @@ def _with_stats(work: Callable[[Stats], Awaitable[T]]) -> T:
 def cmd_stats(args: argparse.Namespace) -> int:
     """Print anonymised counts, every figure through the small-cell suppression."""
     from bot import statsreport as report
+    from bot.areas import AreaDirectory
     from bot.stats import Count, parse_fields
 
     first, last = _day(args.date_from, "--from"), _day(args.date_to, "--to")
     if first > last:
         raise UsageError(f"--from {first} is after --to {last}")
-    area = _area_option(args.area)
+    area = _area_option(AreaDirectory.load(), args.area)
     try:
         by = parse_fields(args.by)
     except ValueError as exc:
@@ -532,20 +532,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from bot import statsreport as report
+    from bot.areas import AreaDirectory
     from bot.stats import TZ, Period
 
     try:
         period = Period.parse(args.period)
     except ValueError as exc:
         raise UsageError(f"--period: {exc}") from exc
-    area = _area_option(args.area)
+    directory = AreaDirectory.load()  # the names and ids only: no CBS table needed
+    area = _area_option(directory, args.area)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a folder")
 
     async def build(stats: Stats) -> list[report.Overview]:
-        areas = [area] if area else await report.areas_with_data(stats, period)
-        return [await report.build_overview(stats, period, a, args.lang) for a in areas]
+        areas = [area] if area else await report.areas_with_data(stats, directory, period)
+        return [await report.build_overview(stats, directory, period, a, args.lang) for a in areas]
 
     overviews = _with_stats(build)
     try:

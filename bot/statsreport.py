@@ -17,11 +17,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 from babel.dates import format_date, get_day_names
 
+from bot.areas import AreaDirectory
 from bot.i18n import t
 from bot.meldkaart import Meldkaart
 from bot.stats import (
@@ -181,8 +181,11 @@ async def _hot_items(stats: Stats, period: Period, area: str) -> _HotItems:
     return _HotItems(next(figures), situations, themes)
 
 
-async def build_overview(stats: Stats, period: Period, area: str, lang: str = "nl") -> Overview:
-    """The overview of AREA (an area id or 'unknown') in PERIOD, against the period before."""
+async def build_overview(
+    stats: Stats, areas: AreaDirectory, period: Period, area: str, lang: str = "nl"
+) -> Overview:
+    """The overview of AREA (an area id of AREAS or 'unknown') in PERIOD, against the period
+    before."""
     k = stats.settings.stats_min_cell
     previous = period.previous()
     kaart = _meldkaart(stats)
@@ -221,7 +224,7 @@ async def build_overview(stats: Stats, period: Period, area: str, lang: str = "n
     cut += [m for m in await stats.cut_months(previous.first, previous.last) if m not in cut]
     return Overview(
         area=area,
-        area_name=area_name(area, lang),
+        area_name=area_name(areas, area, lang),
         period=period,
         previous_period=previous,
         total=now.total,
@@ -252,31 +255,23 @@ def heatmap(hours: list[int], k: int) -> Heatmap:
     return Heatmap(tuple(bands), tuple(edges), max(1, k))
 
 
-async def areas_with_data(stats: Stats, period: Period) -> list[str]:
-    """The four areas, then 'unknown' when questions without an area were counted."""
+async def areas_with_data(stats: Stats, areas: AreaDirectory, period: Period) -> list[str]:
+    """The areas of AREAS, then any other area counted ('unknown': questions without one)."""
     found = [str(c.key[0]) for c in await stats.counts(period.first, period.last, ["area"])]
     previous = period.previous()
     found += [str(c.key[0]) for c in await stats.counts(previous.first, previous.last, ["area"])]
-    known = list(area_names())
+    known = list(areas.ids())
     return known + sorted({a for a in found if a not in known})
 
 
 # -- names and labels -------------------------------------------------------------------------
 
 
-@cache
-def area_names() -> dict[str, str]:
-    """Area id -> name, from knowledge/areas.yaml."""
-    from bot.knowledge import load
-
-    return {area.id: area.name for area in load().areas.values()}
-
-
-def area_name(area: str, lang: str) -> str:
-    """The area's name, or 'area unknown' in LANG."""
+def area_name(areas: AreaDirectory, area: str, lang: str) -> str:
+    """The area's name in AREAS, or 'area unknown' in LANG."""
     if area == UNKNOWN:
         return t("stats.area_unknown", lang)
-    return area_names().get(area, area)
+    return areas.name(area)
 
 
 def situation_name(kaart: Meldkaart, situation: str, lang: str) -> str:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from types import SimpleNamespace
 
+from areas_support import packaged_areas
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -121,7 +122,7 @@ async def _report(stats: Stats) -> AsyncIterator[Shown]:
     """The overview per area (`meldwijzer report`, and /stats, which prints the same figures)."""
     period = Period.parse("2026-03")
     for area in AREAS:
-        o = await statsreport.build_overview(stats, period, area, "nl")
+        o = await statsreport.build_overview(stats, packaged_areas(), period, area, "nl")
         scope = window(period.first, period.last, area)
         yield Shown(*span(o.total.label), scope, False, f"report {area} total")
         for item in o.themes:

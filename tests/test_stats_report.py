@@ -10,12 +10,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from areas_support import other_areas, packaged_areas
 
 from bot.config import Settings
 from bot.meldkaart import Text
 from bot.stats import TZ, Period, Question, Stats
 from bot.statsreport import (
     Overview,
+    areas_with_data,
     build_overview,
     heatmap,
     heatmap_file,
@@ -45,6 +47,7 @@ KAART = SimpleNamespace(
     },
 )
 FRIDAY_22 = 4 * 24 + 22
+AREAS = packaged_areas()
 
 
 class Clock:
@@ -101,7 +104,7 @@ async def generate_half_year(stats: Stats) -> None:
 
 async def test_the_overview_of_a_half_year(stats: Stats) -> None:
     await generate_half_year(stats)
-    o = await build_overview(stats, Period.parse("2026H1"), "noord-oost", "nl")
+    o = await build_overview(stats, AREAS, Period.parse("2026H1"), "noord-oost", "nl")
     assert (o.area_name, o.period.label) == ("Noord-Oost", "2026H1")
     assert o.previous_period.label == "2025H2"
     # 40 + 12 + 3 + 7 + 6 = 68 and 25 + 2 + 8 + 7 = 42, each shown as its band of five
@@ -142,19 +145,19 @@ async def test_the_overview_of_a_half_year(stats: Stats) -> None:
 
 async def test_other_periods_and_an_empty_area(stats: Stats) -> None:
     await generate_half_year(stats)
-    q1 = await build_overview(stats, Period.parse("2026Q1"), "noord-oost", "en")
+    q1 = await build_overview(stats, AREAS, Period.parse("2026Q1"), "noord-oost", "en")
     assert q1.previous_period.label == "2025Q4"
     assert {i.id: i.figure.label for i in q1.themes} == {
         "afval": "30–34",
         "fiets": "10–14",
         "veiligheid": "5–9",
     }
-    march = await build_overview(stats, Period.parse("2026-03"), "zuid-oost", "en")
+    march = await build_overview(stats, AREAS, Period.parse("2026-03"), "zuid-oost", "en")
     assert (march.total.label, [i.name for i in march.situations]) == (
         "100–104",
         ["Abandoned bike"],
     )
-    empty = await build_overview(stats, Period.parse("2026H1"), "noord-west", "en")
+    empty = await build_overview(stats, AREAS, Period.parse("2026H1"), "noord-west", "en")
     assert (empty.total.label, empty.themes, empty.situations, empty.hotspots) == ("0", (), (), ())
     assert set(empty.heatmap.bands) == {0}
     assert "No questions" in report_html([empty], "en", date(2026, 7, 1))
@@ -165,7 +168,7 @@ async def test_an_area_under_k_lists_no_themes(stats: Stats) -> None:
     when = datetime(2026, 3, 2, 10, tzinfo=TZ)
     for situation in ("afval-bijplaatsing", "fiets-wrak", "jeugdoverlast", "nood-brand"):
         await ask(stats, when, 1, situation, area="noord-west")
-    o = await build_overview(stats, Period.parse("2026-03"), "noord-west", "nl")
+    o = await build_overview(stats, AREAS, Period.parse("2026-03"), "noord-west", "nl")
     assert (o.total.label, o.themes, o.situations) == ("<5", (), ())
 
 
@@ -173,11 +176,11 @@ async def test_a_rolled_up_month_cut_by_the_period_is_named(stats: Stats) -> Non
     await ask(stats, datetime(2024, 3, 20, 10, tzinfo=TZ), 9, "fiets-wrak")
     stats.clock.moment = datetime(2026, 3, 1, 12, tzinfo=TZ)  # type: ignore[attr-defined]
     await stats.roll_up(12)
-    whole = await build_overview(stats, Period.parse("2024Q1"), "noord-oost", "nl")
+    whole = await build_overview(stats, AREAS, Period.parse("2024Q1"), "noord-oost", "nl")
     assert (whole.total.label, whole.cut_months) == ("5–9", ())
-    cut = await build_overview(stats, Period.parse("2024"), "noord-oost", "nl")
+    cut = await build_overview(stats, AREAS, Period.parse("2024"), "noord-oost", "nl")
     assert cut.total.label == "5–9"  # the whole year holds the whole month
-    half = await build_overview(stats, Period.parse("2024-03"), "noord-oost", "nl")
+    half = await build_overview(stats, AREAS, Period.parse("2024-03"), "noord-oost", "nl")
     assert half.total.label == "5–9"
 
 
@@ -196,7 +199,9 @@ def test_heatmap_bands() -> None:
 async def test_report_files(stats: Stats, tmp_path: Path) -> None:
     await generate_half_year(stats)
     period = Period.parse("2026H1")
-    overviews = [await build_overview(stats, period, a, "nl") for a in ("noord-oost", "zuid-oost")]
+    overviews = [
+        await build_overview(stats, AREAS, period, a, "nl") for a in ("noord-oost", "zuid-oost")
+    ]
     out = tmp_path / "rapport"
     written = write_report(overviews, out, "nl", date(2026, 7, 2))
     assert sorted(p.name for p in written) == [
@@ -244,7 +249,7 @@ async def test_report_files(stats: Stats, tmp_path: Path) -> None:
 
 async def test_the_chat_summary(stats: Stats) -> None:
     await generate_half_year(stats)
-    o: Overview = await build_overview(stats, Period.parse("2026H1"), "noord-oost", "nl")
+    o: Overview = await build_overview(stats, AREAS, Period.parse("2026H1"), "noord-oost", "nl")
     text = summary_text(o, "nl")
     assert "Noord-Oost" in text and "65–69" in text and "≈+25" in text
     assert "Afval naast de container (40–44)" in text
@@ -252,7 +257,7 @@ async def test_the_chat_summary(stats: Stats) -> None:
     assert "geen meldingen of incidenten" in text
     assert "Jeugdoverlast" not in text
     english = summary_text(
-        await build_overview(stats, Period.parse("2026H1"), "noord-oost", "en"), "en"
+        await build_overview(stats, AREAS, Period.parse("2026H1"), "noord-oost", "en"), "en"
     )
     assert "Rubbish by the bin (40–44)" in english and "Fri 22:00" in english
 
@@ -276,3 +281,23 @@ def test_every_stats_text_is_in_both_languages() -> None:
     assert used and used <= set(nl), used - set(nl)
     for key in nl:  # the same placeholders in both languages
         assert set(re.findall(r"{(\w+)}", nl[key])) == set(re.findall(r"{(\w+)}", en[key])), key
+
+
+async def test_the_area_list_is_the_one_given(stats: Stats) -> None:
+    """Another area list than the packaged one: the areas a report covers and their names come
+    from it; no module-level list is reached instead."""
+    await generate_half_year(stats)  # Noord-Oost and Zuid-Oost
+    await ask(stats, datetime(2026, 3, 2, 10, tzinfo=TZ), 5, "fiets-wrak", area="")  # no area
+    period = Period.parse("2026H1")
+    assert await areas_with_data(stats, AREAS, period) == [*AREAS.ids(), "unknown"]
+    other = other_areas()
+    assert await areas_with_data(stats, other, period) == [
+        "noord-west",
+        "zuid-oost",
+        "noord-oost",  # counted, though not an area of this list
+        "unknown",
+    ]
+    assert (await build_overview(stats, other, period, "noord-west", "nl")).area_name == "Maas-West"
+    gone = await build_overview(stats, other, period, "noord-oost", "nl")
+    assert gone.area_name == "noord-oost"
+    assert (await build_overview(stats, other, period, "unknown", "en")).area_name == "Area unknown"

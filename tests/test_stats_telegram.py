@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from areas_support import other_areas
 from engines import both_engines
 
+from bot.staff import StaffDirectory
 from bot.stats import TZ, Question
 
 pytestmark = both_engines
@@ -117,6 +119,23 @@ async def test_stats_for_an_admin_summary_and_heatmap(telegram: Any) -> None:
     [photo] = [c.params for c in replies.of("sendPhoto")]  # only the area with questions
     assert photo["photo"]["filename"] == "heatmap-noord-oost.png" and photo["photo"]["size"] > 5000
     assert "Noord-Oost" in photo["caption"]
+
+
+async def test_stats_takes_its_areas_from_the_services(telegram: Any) -> None:
+    """Services with another area list than the packaged one: an admin sees its areas, by its
+    names; no module-level list is reached instead."""
+    services = telegram.services
+    services.areas = other_areas()
+    services.staff = StaffDirectory(services.db, services.settings.admins, services.areas)
+    await seed(telegram, "noord-west", 12)
+    await seed(telegram, "noord-oost", 12)  # counted, but not an area of this list
+    replies = await telegram.send("/stats", user=telegram.ADMIN)
+    assert len(replies.texts) == 2  # one summary per area of the list
+    assert "Maas-West" in replies.texts[0] and "Zuid-Oost" in replies.texts[1]
+    assert "Noord-Oost" not in replies.text
+    [photo] = [c.params for c in replies.of("sendPhoto")]
+    assert photo["photo"]["filename"] == "heatmap-noord-west.png"
+    assert "Maas-West" in photo["caption"]
 
 
 async def test_stats_takes_a_period_and_refuses_a_bad_one(telegram: Any) -> None:

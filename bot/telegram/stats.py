@@ -20,7 +20,7 @@ from telegram.ext import CommandHandler
 from bot.i18n import t
 from bot.services import Services
 from bot.stats import Period
-from bot.statsreport import area_names, build_overview, heatmap_caption, heatmap_png, summary_text
+from bot.statsreport import build_overview, heatmap_caption, heatmap_png, summary_text
 from bot.storage import StorageError
 from bot.telegram.commands import Command, Role
 from bot.telegram.context import Context
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 async def staff_areas(services: Services, user_id: int) -> tuple[str, ...]:
     """The areas whose figures USER_ID may see: all for admins, their own for staff, else none."""
     if user_id in services.settings.admins:
-        return tuple(area_names())
+        return services.areas.ids()
     return tuple(await services.staff.areas_of(user_id))
 
 
@@ -69,7 +69,9 @@ async def stats_command(update: Update, context: Context) -> None:
         await context.bot.send_message(chat.id, html.escape(t("stats.bad_period", lang)))
         return
     try:
-        overviews = [await build_overview(services.stats, period, a, lang) for a in areas]
+        overviews = [
+            await build_overview(services.stats, services.areas, period, a, lang) for a in areas
+        ]
     except StorageError as exc:
         log.warning("/stats could not read the counters: %s", exc)
         await context.bot.send_message(chat.id, html.escape(t("stats.failed", lang)))
