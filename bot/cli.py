@@ -86,8 +86,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Run a labelled set and print the accuracy report."""
     from bot.evaluation import evaluate, load_cases, render_misses, render_report
 
-    cases = load_cases(Path(args.file))
-    report = evaluate(_router(args), cases)
+    router = _router(args)
+    cases = load_cases(Path(args.file), router.meldkaart)
+    report = evaluate(router, cases)
     if args.json:
         _print_json(report.to_json())
     else:

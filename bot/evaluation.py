@@ -1,4 +1,4 @@
-"""Measure the router on a labelled YAML set (the format of shared/eval/dev-routing.yaml)."""
+"""Measure the router on a labelled YAML set (the corpus format of bot/labelled.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot import labelled
+from bot.meldkaart import Meldkaart
 from bot.routing import Router, RouteResult
-from bot.yamlfile import DataError, LineDict, Problem, line_of_item, read_yaml
+from bot.yamlfile import DataError, Problem
 
 
 @dataclass(frozen=True)
@@ -121,33 +123,16 @@ class Report:
         }
 
 
-def load_cases(path: Path) -> list[Case]:
-    """Read a labelled set; a malformed item stops with file and line."""
-    doc = read_yaml(path, str(path))
-    if not isinstance(doc, list):
-        raise DataError([Problem(str(path), 1, "expected a list of items")])
-    cases, problems = [], []
-    for index, item in enumerate(doc):
-        line = item.line if isinstance(item, LineDict) else line_of_item(doc, index, 0)
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            problems.append(Problem(str(path), line, "each item needs a 'text'"))
-            continue
-        expect = item.get("expect") or []
-        if not isinstance(expect, list):
-            problems.append(Problem(str(path), line, "'expect' must be a list of channel ids"))
-            continue
-        cases.append(
-            Case(
-                item["text"],
-                str(item.get("lang", "")),
-                tuple(str(e) for e in expect),
-                bool(item.get("emergency", False)),
-                line,
-            )
-        )
+def load_cases(path: Path, kaart: Meldkaart | None = None) -> list[Case]:
+    """Read a labelled set; every malformed item is refused with file and line.
+
+    With KAART, channel and situation ids are checked against it (`meldwijzer eval` does).
+    """
+    problems: list[Problem] = []
+    messages = labelled.read(labelled.EvalSet, path, kaart, problems)
     if problems:
         raise DataError(problems)
-    return cases
+    return [Case(m.text, m.lang, m.expect, m.emergency, line) for m, line in messages]
 
 
 def evaluate(router: Router, cases: list[Case]) -> Report:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    RootModel,
     ValidationError,
     ValidationInfo,
 )
@@ -166,7 +168,7 @@ def check(
     try:
         return model.model_validate(doc, context=dict(context or {}))
     except ValidationError as exc:
-        problems.extend(_problem(file, doc, error, names or {}) for error in exc.errors())
+        problems.extend(_problem(file, doc, error, names or {}, model) for error in exc.errors())
         return None
 
 
@@ -187,7 +189,8 @@ def _walk(doc: Any, loc: tuple[int | str, ...], names: Mapping[str, str]) -> tup
             line, node = node.item_lines[step], node[step]
             name = node.get("id", node.get("name")) if isinstance(node, LineDict) else None
             named = key in names and isinstance(name, (str, int))
-            where = f"{names[key]} '{name}'" if named else f"{where}[{step}]"
+            # an entry of a file that is a list is said by its line alone
+            where = f"{names[key]} '{name}'" if named else f"{where}[{step}]" if where else ""
         else:  # a dict key's "[key]", or past the end of what the file holds
             break
     return line, where
@@ -210,17 +213,20 @@ _FIELD_ERRORS = {
     "int_from_float": "{key} must be a whole number",
     "greater_than_equal": "{key} must be at least {ge}",
     "literal_error": "{key} is {expected}",
+    "extra_forbidden": "unknown key {key}",
 }
 
 
-def _problem(file: str, doc: Any, error: ErrorDetails, names: Mapping[str, str]) -> Problem:
+def _problem(
+    file: str, doc: Any, error: ErrorDetails, names: Mapping[str, str], model: type[BaseModel]
+) -> Problem:
     loc = tuple(step for step in error["loc"] if step != "[key]")
     line = _walk(doc, loc, names)[0]
     kind = error["type"]
     if kind in _NODE_ERRORS:
-        where = _walk(doc, loc, names)[1] or "the file"
+        where = _walk(doc, loc, names)[1] or ("" if loc else "the file")
         text = "expected a mapping (key: value lines)" if kind != "node" else error["msg"]
-        return Problem(file, line, f"{where}: {text}")
+        return Problem(file, line, f"{where}: {text}" if where else text)
     where = _walk(doc, loc[:-1], names)[1]
     last = loc[-1] if loc else ""
     key = f"item {last + 1}" if isinstance(last, int) else f"'{last}'"
@@ -232,9 +238,42 @@ def _problem(file: str, doc: Any, error: ErrorDetails, names: Mapping[str, str])
         ctx["expected"] = ctx["expected"].replace("False", "false")
     template = _FIELD_ERRORS.get(kind)
     text = template.format(key=key, **ctx) if template else error["msg"]
-    if not where and not template:  # a top-level key's own check: name the key
+    if kind == "extra_forbidden" and (keys := _keys(model, loc[:-1])):
+        text += f" (expected {', '.join(keys)})"
+    if not where and not template and len(loc) == 1:  # a top-level key's own check: name it
         where = _walk(doc, loc, names)[1]
     return Problem(file, line, f"{where}: {text}" if where else text)
+
+
+def _keys(model: Any, loc: tuple[int | str, ...]) -> tuple[str, ...]:
+    """The keys of the model at LOC inside MODEL (through lists, dicts and optional fields)."""
+    steps = list(loc)
+    while True:
+        model = _plain(model)
+        if isinstance(model, type) and issubclass(model, RootModel):
+            model = model.model_fields["root"].annotation  # its entries need no step of their own
+        elif not steps:
+            break
+        elif isinstance(model, type) and issubclass(model, BaseModel):
+            field = model.model_fields.get(str(steps.pop(0)))
+            model = field.annotation if field else None
+        elif get_origin(model) in (list, tuple, dict):
+            steps.pop(0)
+            model = get_args(model)[-1 if get_origin(model) is dict else 0]
+        else:
+            return ()
+    is_model = isinstance(model, type) and issubclass(model, BaseModel)
+    return tuple(model.model_fields) if is_model else ()
+
+
+def _plain(kind: Any) -> Any:
+    """KIND without Annotated's extras, and an optional KIND without its None."""
+    while get_origin(kind) is Annotated or get_origin(kind) in (Union, UnionType):
+        args = [arg for arg in get_args(kind) if arg is not type(None)]
+        if get_origin(kind) is not Annotated and len(args) != 1:
+            return None  # a choice between kinds: no one set of keys
+        kind = args[0]
+    return kind
 
 
 def node_error(message: str) -> PydanticCustomError:

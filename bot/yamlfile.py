@@ -47,12 +47,6 @@ class LineList(list):
     item_lines: list[int]
 
 
-def line_of_item(items: object, index: int, default: int) -> int:
-    """The line of ITEMS[INDEX] when ITEMS came from YAML, else DEFAULT."""
-    lines = getattr(items, "item_lines", None)
-    return lines[index] if lines is not None and index < len(lines) else default
-
-
 # libyaml's parser when present (10x faster); our constructors run on top of either.
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -338,25 +338,57 @@ def test_the_corpus_loads(tmp_path: Path) -> None:
     ("change", "line", "message"),
     [
         (("situation: hondenpoep", "situation: hondepoep"), 3, "unknown situation 'hondepoep'"),
-        (("lang: nl", "lang: xx"), 2, "'lang' must be one of"),
-        (("expect: [melddesk]", "expect: [politie]"), 4, "must include 'hondenpoep''s channel"),
-        (("expect: [melddesk]", "expect: [melddeks]"), 4, "unknown channel 'melddeks'"),
-        (("emergency: false", "emergency: true"), 5, "does not fit 'hondenpoep'"),
-        (("emergency: false", "emergency: nee"), 5, "must be true or false"),
-        (("  lang: nl\n", ""), 1, "missing 'lang'"),
-        (("emergency: false", "emergency: false\n  note: x"), 6, "unknown key 'note'"),
+        (("lang: nl", "lang: xx"), 2, "lang 'xx' is not one of nl, en, de, fr, li"),
+        (
+            ("expect: [melddesk]", "expect: [politie]"),
+            4,
+            "'expect' must include melddesk, the channel of 'hondenpoep'",
+        ),
+        (("expect: [melddesk]", "expect: [melddeks]"), 4, "expect: unknown channel id 'melddeks'"),
+        (
+            ("emergency: false", "emergency: true"),
+            5,
+            "'emergency: true' does not fit 'hondenpoep', which does not go to 112",
+        ),
+        (("emergency: false", "emergency: nee"), 5, "'emergency' is true or false"),
+        (("  lang: nl\n", ""), 1, "'lang' is missing"),
+        (
+            ("emergency: false", "emergency: false\n  note: x"),
+            6,
+            "unknown key 'note' (expected text, lang, situation, expect, emergency)",
+        ),
     ],
 )
 def test_a_malformed_item_is_refused_with_file_and_line(
     tmp_path: Path, change: tuple[str, str], line: int, message: str
 ) -> None:
     found = problems(tmp_path, GOOD + GOOD.replace("hondenpoep op", "poep op", 1).replace(*change))
-    assert any(f"c.yaml:{line + 5}: " in p and message in p for p in found), found
+    assert found == [f"{tmp_path / 'c.yaml'}:{line + 5}: {message}"]
+
+
+def test_a_message_must_fit_its_situation(tmp_path: Path) -> None:
+    brand = GOOD.replace("situation: hondenpoep", "situation: nood-brand")
+    assert problems(tmp_path, brand) == [
+        f"{tmp_path / 'c.yaml'}:4: 'expect' must include 112, the channel of 'nood-brand'",
+        f"{tmp_path / 'c.yaml'}:5: 'emergency: false' does not fit 'nood-brand', which goes to 112",
+    ]
+    noise = GOOD.replace("hondenpoep\n", "geluid-buren-nacht\n").replace("melddesk", "113")
+    assert problems(tmp_path, noise) == [
+        f"{tmp_path / 'c.yaml'}:4: 'expect' must include melddesk, the channel of "
+        "'geluid-buren-nacht' or an alternative (politie, buurtbemiddeling)"
+    ]
+    chat = GOOD.replace("hondenpoep\n", "none\n")
+    assert problems(tmp_path, chat) == [
+        f"{tmp_path / 'c.yaml'}:4: 'none' is not a report: 'expect' must be []"
+    ]
 
 
 def test_an_item_that_is_no_mapping_is_refused_on_its_own_line(tmp_path: Path) -> None:
     found = problems(tmp_path, GOOD + '- "just a sentence"\n')
-    assert found == [f"{tmp_path / 'c.yaml'}:6: each item must be a mapping with text, lang, ..."]
+    assert found == [
+        f"{tmp_path / 'c.yaml'}:6: each item must be a mapping of text, lang, situation, "
+        "expect, emergency"
+    ]
 
 
 def test_broken_yaml_and_duplicates_are_refused(tmp_path: Path) -> None:
@@ -364,7 +396,7 @@ def test_broken_yaml_and_duplicates_are_refused(tmp_path: Path) -> None:
     found = problems(tmp_path, GOOD + GOOD)
     assert any("c.yaml:6: same text as" in p and "c.yaml:1" in p for p in found), found
     assert problems(tmp_path, "text: one mapping\n") == [
-        f"{tmp_path / 'c.yaml'}:1: expected a list of labelled messages"
+        f"{tmp_path / 'c.yaml'}:1: the file: expected a list of labelled messages"
     ]
 
 
