@@ -102,6 +102,9 @@ def read_yaml(path: Path, shown_name: str | None = None) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         problem = exc.problem or str(exc)
+        start = exc.context_mark.line + 1 if exc.context_mark else line
+        if exc.context and start != line:  # an unclosed '[' or quote: where it was opened
+            problem += f" ({exc.context} at line {start})"
         raise DataError([Problem(name, line, f"not valid YAML: {problem}")]) from exc
     except yaml.YAMLError as exc:
         raise DataError([Problem(name, 0, f"not valid YAML: {exc}")]) from exc

@@ -55,7 +55,7 @@ BROKEN = {
         "[melddesk",
         8,
         10,
-        "not valid YAML: did not find expected ',' or ']'",
+        "not valid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line",
     ),
 }
 
@@ -95,6 +95,8 @@ def test_a_malformed_eval_set_names_file_line_and_problem(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
 ) -> None:
     key, value, line, _, problem = BROKEN[case]
+    if case == "bad YAML":
+        problem += " 7)"
     path = tmp_path / "broken-set.yaml"
     path.write_text(_file(False, key, value), "utf-8")
     assert main(["eval", "--learned", "off", str(path)]) == 2
@@ -109,6 +111,8 @@ def test_a_malformed_corpus_file_names_file_line_and_problem(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
 ) -> None:
     key, value, _, line, problem = BROKEN[case]
+    if case == "bad YAML":
+        problem += " 9)"
     path = tmp_path / "corpus" / "broken-part.yaml"
     path.parent.mkdir()
     path.write_text(_file(True, key, value), "utf-8")

@@ -105,3 +105,21 @@ def test_problems_of_all_three_rule_files_come_in_one_run(tmp_path: Path) -> Non
     files = {p.file for p in caught.value.problems}
     assert files == {"channels.yaml", "meldkaart.yaml", "danger.yaml"}
     assert "signal group 'harm-medical': 'weight' must be a whole number" in str(caught.value)
+
+
+def test_an_unclosed_bracket_or_quote_says_where_it_was_opened(tmp_path: Path) -> None:
+    path = tmp_path / "demo.yaml"
+    for text, said in (
+        (
+            "a: ok\nb: [1, 2\nc: 3\n",
+            "did not find expected ',' or ']' (while parsing a flow sequence at line 2)",
+        ),
+        (
+            'a: "open\nb: 2\n',
+            "found unexpected end of stream (while scanning a quoted scalar at line 1)",
+        ),
+    ):
+        path.write_text(text, "utf-8")
+        with pytest.raises(DataError) as caught:
+            read_yaml(path)
+        assert str(caught.value) == f"demo.yaml:3: not valid YAML: {said}"
