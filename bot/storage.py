@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,9 +212,11 @@ class SqliteDatabase(Database):
         """Open (or create) the file at PATH, turn on WAL and apply pending migrations."""
         if path != ":memory:":
             _check_path(Path(path))
+        connection = aiosqlite.connect(path, timeout=5.0)
         try:
-            conn = await aiosqlite.connect(path, timeout=5.0)
+            conn = await connection
         except sqlite3.Error as exc:
+            await _stopped(connection)
             raise StorageError(_open_error(path, exc)) from exc
         try:
             conn.row_factory = aiosqlite.Row
@@ -321,6 +324,22 @@ class SqliteDatabase(Database):
         """SQLite's own verdict on the file: 'ok' when sound."""
         row = await self.fetchone("PRAGMA integrity_check")
         return str(row[0]) if row else "no answer"
+
+
+async def _stopped(connection: aiosqlite.Connection) -> None:
+    """Wait for the thread of a connection that failed to open to end.
+
+    aiosqlite stops it without waiting; a thread still running when the event loop closes
+    reports to the closed loop and dies with "Event loop is closed" (on stderr, in a process
+    that was about to exit with one clear sentence).
+    """
+    thread = getattr(connection, "_thread", connection)  # aiosqlite < 0.22: it is the thread
+    if not isinstance(thread, threading.Thread):
+        return
+    for _ in range(5000):  # it has one call left to make: a few milliseconds (5 s at most)
+        if not thread.is_alive():
+            return
+        await asyncio.sleep(0.001)
 
 
 async def _wal(conn: aiosqlite.Connection, wait: float = 5.0) -> None:

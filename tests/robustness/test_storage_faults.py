@@ -411,6 +411,20 @@ async def test_read_only_and_locked_storage_raise_storage_error(
         await Database.open(tmp_path / "new.sqlite3")
 
 
+async def test_a_database_that_cannot_be_opened_leaves_no_thread_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiosqlite stops the thread of a failed connection without waiting for it; one still
+    running when the event loop closes died with "Event loop is closed" (on stderr at start,
+    a thread warning in the tests)."""
+    monkeypatch.setattr(aiosqlite, "connect", _read_only(aiosqlite.connect))
+    before = set(threading.enumerate())
+    for _ in range(5):
+        with pytest.raises(StorageError, match="cannot open"):
+            await Database.open(tmp_path / "new.sqlite3")
+        assert set(threading.enumerate()) <= before
+
+
 # -- an unusable database at start ------------------------------------------------------------
 
 # A read-only or full disk needs a file system of its own: a private mount namespace (unshare,
