@@ -51,6 +51,13 @@ ACUTE = [
     # "a nightmare" as an exclamation is no dream: the fire is real
     "wat een nachtmerrie, de keuken staat in brand",
     "what a nightmare, the kitchen is on fire",
+    # round 4 contrasts: the same words, but the danger is there now
+    "de vrachtwagen heeft de gasmeter van de buren geraakt en het gas stroomt eruit",
+    "a van knocked off the gas meter next door and gas is pouring out",
+    "de brand is niet uit, er komen weer vlammen uit de schuur",
+    "sinds vanochtend ligt mijn opa op de grond en hij reageert niet",
+    "elle est tombee depuis ce matin et ne repond plus",
+    "de koolmonoxidemelder gaat af en we zijn allemaal misselijk",
 ]
 
 NOT_ACUTE = [
@@ -87,6 +94,26 @@ NOT_ACUTE = [
     "mijn buurvrouw wordt geslagen door haar man maar het gebeurt niet nu",
     "I'd like someone to talk to after the robbery at my shop",
     "two men attacked me last Saturday outside the station",
+    # round 4: over and handled, fine again, hyperbole, a hobby, a game, a question
+    "het vuurtje in de prullenbak is al uit, maar de bak is gesmolten",
+    "the small fire in the bin is already out, who replaces the bin",
+    "onze rookmelder piepje elke minuut, batterij vervangen?",
+    "my smoke alarm went off because of the steam from the shower",
+    "die curry was zo heet, mijn mond staat in brand",
+    "de uitgebrande scooter staat al een week op de stoep",
+    "ik ben lid van de schutterij, zaterdag is het schuttersfeest",
+    "we went to the shooting range for his birthday",
+    "welk mes gebruik je voor een pompoen",
+    "mijn neefje speelt de hele dag Fortnite en roept dat hij doodgaat",
+    "hoe voorkom ik brand in de keuken",
+    "wat moet ik doen bij een overval in mijn winkel, is daar een training voor",
+    "vijf euro voor een koffie, dat is toch gewoon een overval",
+    "op de ring ligt een doodgereden vos op de rijbaan",
+    "mijn moeder viel vanochtend flauw, de huisarts is geweest en ze is weer helemaal in orde",
+    "I cut my thumb, lots of blood but a plaster did the trick",
+    "gas smell near the drain outside, no headache or anything, who do I call",
+    "vor drei Tagen hat mir jemand auf der Straße ein Messer gezeigt",
+    "ce matin on a eu un petit feu de poubelle, les pompiers sont deja venus",
 ]
 
 
