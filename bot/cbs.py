@@ -209,7 +209,7 @@ def _map_buurten(result: CbsImport, names: dict[str, str], knowledge: Knowledge)
     )
 
 
-async def store(db: Database, result: CbsImport, source: str) -> int:
+async def store(db: Database, result: CbsImport, source: str, imported_at: datetime) -> int:
     """Replace the stored PC6 table with RESULT; returns the number of PC6 codes stored."""
     table = result.table()
     unknown = {u.code: u.name for u in result.unknown}
@@ -241,7 +241,7 @@ async def store(db: Database, result: CbsImport, source: str) -> int:
             "INSERT INTO postcode_import "
             "(id, imported_at, source_file, year, addresses, postcodes) VALUES (1, ?, ?, ?, ?, ?)",
             (
-                datetime.now(UTC).isoformat(timespec="seconds"),
+                imported_at.astimezone(UTC).isoformat(timespec="seconds"),
                 source,
                 result.year,
                 result.addresses,

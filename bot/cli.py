@@ -269,6 +269,7 @@ def cmd_import_cbs(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.cbs import find_buurten_file, read_cbs, store
+    from bot.clock import system_clock
     from bot.config import Settings
     from bot.knowledge import load as load_knowledge
     from bot.storage import Database
@@ -296,7 +297,7 @@ def cmd_import_cbs(args: argparse.Namespace) -> int:
     async def _store() -> int:
         db = await Database.open(settings.database)
         try:
-            return await store(db, result, pc6_file.name)
+            return await store(db, result, pc6_file.name, system_clock())
         finally:
             await db.close()
 

@@ -222,3 +222,22 @@ def test_no_database_or_no_import_means_no_table(tmp_path: Path) -> None:
     empty = tmp_path / "empty.sqlite3"
     empty.write_bytes(b"")
     assert AreaDirectory.load(db=empty).table is None
+
+
+async def test_the_import_time_is_the_one_it_is_given(tmp_path: Path) -> None:
+    """The core takes its clock from the caller (the CLI passes the system clock)."""
+    from datetime import UTC, datetime
+
+    from bot.cbs import find_buurten_file, store
+    from bot.storage import Database
+
+    buurten = find_buurten_file(PC6_FILE)
+    assert buurten is not None
+    result = read_cbs(PC6_FILE, buurten, load_knowledge())
+    db = await Database.open(tmp_path / "meldwijzer.sqlite3")
+    try:
+        assert await store(db, result, PC6_FILE.name, datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) > 0
+        row = await db.fetchone("SELECT imported_at FROM postcode_import WHERE id = 1")
+    finally:
+        await db.close()
+    assert row is not None and row[0] == "2026-01-02T03:04:05+00:00"
