@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _fakeload import process_cpu_seconds  # bench/ is on the path: run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 
 MESSAGES = [
@@ -107,13 +109,7 @@ async def connection(
 
 def cpu_seconds(pid: int | None) -> float | None:
     """User + system CPU time of process PID so far (Linux /proc), or None."""
-    if pid is None:
-        return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return None if pid is None else process_cpu_seconds(pid)
 
 
 async def load(

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import pgserver  # noqa: E402
-from _fakeload import FakeServer, fake_server  # noqa: E402
+from _fakeload import FakeServer, fake_server, process_cpu_seconds  # noqa: E402
 
 SECRET = "bench_secret"
 TEXTS = [
@@ -65,13 +65,8 @@ def free_port() -> int:
 
 def cpu_seconds(pids: list[int]) -> dict[int, float]:
     """User and system CPU time each of the processes PIDS has used so far, in seconds."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    used = {}
-    for pid in pids:
-        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return used
+    used = {pid: process_cpu_seconds(pid) for pid in pids}
+    return {pid: seconds for pid, seconds in used.items() if seconds is not None}
 
 
 def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
