@@ -127,6 +127,7 @@ async def write_refusal(
 ) -> None:
     """Count one refused attempt in ACTOR's line of this minute (a new line when there is none);
     only an area of KNOWN is counted by name."""
+    counted = area if area in known else None
     start = now.astimezone(UTC).replace(second=0, microsecond=0)
     row = await tx.fetchone(
         "SELECT id, detail FROM audit_log WHERE allowed = 0 AND at >= ? AND at < ? "
@@ -134,12 +135,10 @@ async def write_refusal(
         (stamp(start), stamp(start + timedelta(minutes=1)), actor or 0),
     )
     if row is None:
-        detail = _refusal_tally({"attempts": 0}, action, area if area in known else None)
+        detail = _refusal_tally({"attempts": 0}, action, counted)
         await write_audit(tx, actor, action, now, allowed=False, area=area, detail=detail)
         return
-    detail = _refusal_tally(
-        json.loads(row["detail"] or "{}"), action, area if area in known else None
-    )
+    detail = _refusal_tally(json.loads(row["detail"] or "{}"), action, counted)
     await tx.execute(
         "UPDATE audit_log SET detail = ? WHERE id = ?",
         (json.dumps(detail, ensure_ascii=False, sort_keys=True), row["id"]),

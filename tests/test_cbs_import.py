@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.areas import AreaDirectory, Candidate, Status
-from bot.cbs import find_buurten_file, normalise_code, read_cbs
+from bot.cbs import find_buurten_file, normalise_code, read_cbs, store
 from bot.cli import main
 from bot.knowledge import load as load_knowledge
+from bot.storage import Database
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cbs"
 PC6_FILE = FIXTURES / "pc6hnr20240801_gwb.csv"
@@ -226,11 +228,6 @@ def test_no_database_or_no_import_means_no_table(tmp_path: Path) -> None:
 
 async def test_the_import_time_is_the_one_it_is_given(tmp_path: Path) -> None:
     """The core takes its clock from the caller (the CLI passes the system clock)."""
-    from datetime import UTC, datetime
-
-    from bot.cbs import find_buurten_file, store
-    from bot.storage import Database
-
     buurten = find_buurten_file(PC6_FILE)
     assert buurten is not None
     result = read_cbs(PC6_FILE, buurten, load_knowledge())
