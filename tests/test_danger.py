@@ -58,6 +58,10 @@ ACUTE = [
     "sinds vanochtend ligt mijn opa op de grond en hij reageert niet",
     "elle est tombee depuis ce matin et ne repond plus",
     "de koolmonoxidemelder gaat af en we zijn allemaal misselijk",
+    # round 5: someone from before is back now armed, a child named first, a boat in dialect
+    "de man die vorige week mijn zoon bedreigde loopt nu weer voor ons huis met een mes",
+    "mijn kleuter huilt op de gang en de oppas schopt hem, nu",
+    "e bootje is op de Maas omgesjlage, d'r zitte kinder in",
 ]
 
 NOT_ACUTE = [
@@ -114,6 +118,9 @@ NOT_ACUTE = [
     "gas smell near the drain outside, no headache or anything, who do I call",
     "vor drei Tagen hat mir jemand auf der Straße ein Messer gezeigt",
     "ce matin on a eu un petit feu de poubelle, les pompiers sont deja venus",
+    # round 5: a kitchen knife, the Maas in dialect without anyone in it
+    "mijn vrouw staat met een mes in de keuken de uien te snijden, wat eten we",
+    "mer goon vanaovend zwumme in de Maos",
 ]
 
 
