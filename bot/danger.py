@@ -6,7 +6,8 @@ A kind that `needs_now` (a crime or violence) is acute only with a now-cue ("nu"
 and the everyday channel second. A past or habitual cue ("gisteren", "last week", "soms") makes
 any kind not acute unless a strong now-cue ("op dit moment", "is bezig") says otherwise; a weak
 one ("nu", "now") overrides it only for life-threatening kinds (fire, injury, water). A calm cue
-("nu is het rustig") makes every kind not acute.
+("nu is het rustig") makes every kind not acute; an unhurt cue ("niemand is gewond", "we zijn
+veilig") every kind but a hazard: a fire that burns is 112 though nobody is hurt yet.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ def check(normalised: str, rules: DangerRules, lang: str = "nl") -> Danger | Non
     ]
     if _any(rules.calm_cues, text, lang):
         return None
+    if _any(rules.unhurt_cues, text, lang):
+        matching = [kind for kind in matching if kind.hazard]
+        if not matching:
+            return None
     if not matching:
         return _by_signals(text, rules, lang)
     strong_now = _any(rules.now_cues, text, lang)
@@ -114,7 +119,7 @@ def happening_now(
     """A strong now-cue ("op dit moment", "is bezig", "right now"), or with WEAK also a plain
     "nu" / "now", and nothing calm or past."""
     text = f" {normalised} "
-    if _any(rules.calm_cues, text, lang) or _any(rules.past_cues, text, lang):
+    if _calm_or_unhurt(rules, text, lang) or _any(rules.past_cues, text, lang):
         return False
     return _any(rules.now_cues, text, lang) or (weak and _any(rules.weak_now_cues, text, lang))
 
@@ -124,8 +129,12 @@ def tempered(normalised: str, rules: DangerRules, lang: str = "nl") -> bool:
     ("nu is het rustig", "gisteren", "soms", "ik maak me zorgen") with no strong now-cue, or
     a guard names a false friend (an animal, "de lamp brandt niet")."""
     text = f" {normalised} "
-    if _any(rules.calm_cues, text, lang):
+    if _calm_or_unhurt(rules, text, lang):
         return True
     if any(kind.guard is not None and kind.guard.search(text) for kind in rules.kinds):
         return True
     return _any(rules.past_cues, text, lang) and not _any(rules.now_cues, text, lang)
+
+
+def _calm_or_unhurt(rules: DangerRules, text: str, lang: str) -> bool:
+    return _any(rules.calm_cues, text, lang) or _any(rules.unhurt_cues, text, lang)

@@ -166,6 +166,7 @@ class DangerKind:
     patterns: tuple[re.Pattern[str], ...]
     guards: tuple[re.Pattern[str], ...]
     strict: bool = False  # acute only with a now-cue; without one it is not even 'unsure'
+    hazard: bool = False  # the danger is the thing itself (a fire): "nobody hurt" does not end it
 
     @property
     def matcher(self) -> re.Pattern[str] | None:
@@ -215,6 +216,7 @@ class DangerRules:
     past_cues: tuple[Cue, ...]
     calm_cues: tuple[Cue, ...]
     signals: Signals | None = None
+    unhurt_cues: tuple[Cue, ...] = ()  # "niemand gewond": ends every kind but a hazard
 
 
 @dataclass(frozen=True)
@@ -332,6 +334,7 @@ class _Kind(Schema):
     needs_now: Literal[True, False, "strict"] = False
     patterns: Patterns
     guards: SomePatterns = Field(default_factory=dict)
+    hazard: StrictBool = False
 
     def build(self) -> DangerKind:
         return DangerKind(
@@ -341,6 +344,7 @@ class _Kind(Schema):
             _flat(self.patterns),
             _flat(self.guards),
             strict=self.needs_now == "strict",
+            hazard=self.hazard,
         )
 
 
@@ -378,6 +382,7 @@ class _Danger(Schema):
     weak_now_cues: SomePatterns
     past_cues: SomePatterns
     calm_cues: SomePatterns
+    unhurt_cues: SomePatterns = Field(default_factory=dict)
     kinds: list[_Kind]
     signals: _Signals | None = None
 
@@ -391,6 +396,7 @@ class _Danger(Schema):
             weak_now_cues=cues(self.weak_now_cues),
             past_cues=cues(self.past_cues),
             calm_cues=cues(self.calm_cues),
+            unhurt_cues=cues(self.unhurt_cues),
             signals=self.signals.build() if self.signals else None,
         )
 

@@ -62,6 +62,11 @@ ACUTE = [
     "de man die vorige week mijn zoon bedreigde loopt nu weer voor ons huis met een mes",
     "mijn kleuter huilt op de gang en de oppas schopt hem, nu",
     "e bootje is op de Maas omgesjlage, d'r zitte kinder in",
+    # a hazard lasts though nobody is hurt (yet): "niemand gewond" does not end a fire
+    "we zijn allemaal veilig buiten maar de zolder staat nog in brand",
+    "nobody's hurt, but the bin store behind the flats is on fire",
+    "es wurde niemand verletzt, aber die Scheune brennt",
+    "niemand geraakt, maar er wordt hier nog steeds geschoten",
 ]
 
 NOT_ACUTE = [
@@ -121,6 +126,9 @@ NOT_ACUTE = [
     # round 5: a kitchen knife, the Maas in dialect without anyone in it
     "mijn vrouw staat met een mes in de keuken de uien te snijden, wat eten we",
     "mer goon vanaovend zwumme in de Maos",
+    # unhurt ends a person's harm, and a fire brigade that has come and gone ends a fire
+    "mijn buurman gleed uit op het ijs, niemand gewond, hij liep zo weer door",
+    "small fire in the oven this afternoon, the fire brigade already came and left",
 ]
 
 
