@@ -67,6 +67,8 @@ ACUTE = [
     "nobody's hurt, but the bin store behind the flats is on fire",
     "es wurde niemand verletzt, aber die Scheune brennt",
     "niemand geraakt, maar er wordt hier nog steeds geschoten",
+    # the burglars being gone ends the burglary, not the injury they left
+    "de inbrekers zijn weg maar mijn vader ligt bewusteloos op de grond",
 ]
 
 NOT_ACUTE = [
@@ -129,6 +131,13 @@ NOT_ACUTE = [
     # unhurt ends a person's harm, and a fire brigade that has come and gone ends a fire
     "mijn buurman gleed uit op het ijs, niemand gewond, hij liep zo weer door",
     "small fire in the oven this afternoon, the fire brigade already came and left",
+    # round 5: a song in one's head, burglars long gone, worn out, almost fell, not a fire
+    "dat liedje over schieten zit de hele dag in mijn hoofd",
+    "inbrekers zijn al lang ervandoor, komt er iemand sporen zoeken",
+    "ich bin total erschossen nach dem Marathon",
+    "bijna gevallen over een losse stoeptegel op de Markt",
+    "het is geen brand, het is stoom uit de wasserette",
+    "the kids are safe with me, it's quiet right now, but he hit her last night",
 ]
 
 
