@@ -18,6 +18,7 @@ HOLDOUT = DATA / "routing-holdout.yaml"
 INDEPENDENT = DATA / "independent"
 STUDIED = [INDEPENDENT / f"set-{k}.yaml" for k in "abcde"]
 UNSEEN = INDEPENDENT / "set-f.yaml"
+BOUNDARY = INDEPENDENT / "set-g.yaml"  # studied in round 4: messages on the danger line
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +115,13 @@ def test_labelled_sets_meet_the_targets(router: Router, labelled_set: Path) -> N
     assert report.over_triage_rate() <= 0.02
     assert report.non_reports_112 == 0
     assert report.top1() >= 0.95, [(c.text, got) for c, got in report.misses]
+
+
+def test_the_studied_boundary_set_answers_every_emergency_112_first(router: Router) -> None:
+    # set G is mostly danger words that are not 112 and vague messages; its top-1 is no target
+    report = evaluate(router, load_cases(BOUNDARY))
+    assert report.emergency_recall() == 1.0, [(c.text, g) for c, g in report.misses if c.emergency]
+    assert report.over_triage_rate() <= 0.02
 
 
 def test_unseen_set_stays_at_least_as_good_as_measured(router: Router) -> None:
