@@ -120,6 +120,19 @@ def test_bad_danger_pattern_is_reported(rules: Path) -> None:
     assert "bad pattern" in str(caught.value)
 
 
+def test_a_hazard_flag_that_is_not_a_boolean_is_reported(rules: Path) -> None:
+    danger = rules / "danger.yaml"
+    _edit(
+        danger,
+        "    needs_now: false\n    hazard: true\n",
+        "    needs_now: false\n    hazard: yes please\n",
+    )
+    line = _line_of(danger, "hazard: yes please")
+    with pytest.raises(DataError) as caught:
+        load(rules)
+    assert f"danger.yaml:{line}: danger kind 'fire': 'hazard' is true or false" in str(caught.value)
+
+
 def test_an_empty_meldkaart_is_reported_once(rules: Path) -> None:
     (rules / "meldkaart.yaml").write_text("", "utf-8")
     with pytest.raises(DataError) as caught:
