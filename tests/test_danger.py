@@ -170,6 +170,24 @@ def test_the_danger_check_ends_a_fire_the_fire_brigade_has_left(router: Router, 
     assert router.route(text).channel == "112"  # when the model learns this, move it to NOT_ACUTE
 
 
+# A cue that ends one kind of danger must not hide another: the danger check itself says 112.
+NOT_HIDDEN = [
+    "hij is gevallen en sindsdien reageert hij niet meer",
+    "het is geen brand maar mijn vader is net flauwgevallen en ademt niet",
+    "it's not a fire but my dad collapsed and is not breathing",
+    "er zit een stuk glas in mijn hoofd en het bloedt heel erg",
+    "there is glass stuck in my head and it is bleeding a lot",
+    "il a une balle dans la tete, il saigne",
+    "we voelen ons niet ziek maar de schuur staat in brand",
+    "de brandweer is geweest maar mijn moeder is nu heel benauwd",
+]
+
+
+@pytest.mark.parametrize("text", NOT_HIDDEN)
+def test_a_cue_for_one_danger_does_not_hide_another(router: Router, text: str) -> None:
+    assert router.route_by_rules(text).channel == "112"
+
+
 def test_unsure_whether_acute_shows_112_first_and_everyday_channel_second(router: Router) -> None:
     # violence with no time cue at all: 112 first, the everyday channel as alternative
     result = router.route("twee mannen met een koevoet lopen achter de tuinen langs")
