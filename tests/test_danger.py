@@ -180,6 +180,10 @@ NOT_HIDDEN = [
     "il a une balle dans la tete, il saigne",
     "we voelen ons niet ziek maar de schuur staat in brand",
     "de brandweer is geweest maar mijn moeder is nu heel benauwd",
+    "die Feuerwehr war schon da, aber mein Vater bekommt keine Luft",
+    "les pompiers sont venus mais ma mere ne respire plus",
+    "niemand is ziek, maar opa ligt op de grond en reageert niet",
+    "gene is ziek, mer de sjoer sjtaot in de fik",
 ]
 
 
