@@ -221,10 +221,10 @@ def _problem(
     file: str, doc: Any, error: ErrorDetails, names: Mapping[str, str], model: type[BaseModel]
 ) -> Problem:
     loc = tuple(step for step in error["loc"] if step != "[key]")
-    line = _walk(doc, loc, names)[0]
+    line, at = _walk(doc, loc, names)
     kind = error["type"]
     if kind in _NODE_ERRORS:
-        where = _walk(doc, loc, names)[1] or ("" if loc else "the file")
+        where = at or ("" if loc else "the file")
         text = "expected a mapping (key: value lines)" if kind != "node" else error["msg"]
         return Problem(file, line, f"{where}: {text}" if where else text)
     where = _walk(doc, loc[:-1], names)[1]
@@ -241,7 +241,7 @@ def _problem(
     if kind == "extra_forbidden" and (keys := _keys(model, loc[:-1])):
         text += f" (expected {', '.join(keys)})"
     if not where and not template and len(loc) == 1:  # a top-level key's own check: name it
-        where = _walk(doc, loc, names)[1]
+        where = at
     return Problem(file, line, f"{where}: {text}" if where else text)
 
 
