@@ -70,7 +70,7 @@ class Limits:
     overrule: float = 0.40  # to overrule the rules' channel ...
     margin: float = 0.20  # ... and this much more than the rules' channel gets
     situation: float = 0.50  # the situation's share of its channel's probability, to name it
-    not_report: float = 0.50  # the model sure it is no report (chit-chat) drops the rules' channel
+    not_report: float = 0.40  # the model sure it is no report (chit-chat) drops the rules' channel
     info: float = 0.60  # a greeting or question the rules did not see
     # Not shipped (None): an *unsure* rules 112 (a crime word, no time cue) with a learned danger
     # below this would put the everyday channel first and 112 second. The issue makes a rules
@@ -421,14 +421,22 @@ def combine(
         )
     if (
         view.best_channel is not None
-        # a joint case the rules already know (THOR or politie; anonymous or not): their order
-        # follows the policy's finer rules, so the model does not reorder it
-        and view.best_channel not in rules.alternatives
+        and not (view.best_channel in rules.alternatives and _keeps_order(rules, kaart))
         and view.best_probability >= limits.overrule
         and view.best_probability - mine >= limits.margin
     ):
         return _learned_report(rules, view, kaart, second=rules.channel)
     return rules
+
+
+def _keeps_order(rules: RouteResult, kaart: Meldkaart) -> bool:
+    """The rules' order of a joint case stands: a wish to stay anonymous put M. first (policy
+    rule 3), or the message is too vague to say which of the case's channels it is."""
+    situation = kaart.situations.get(rules.situation or "")
+    if situation is not None and situation.channel != rules.channel:
+        return True
+    top = rules.scores[0][1] if rules.scores else 0.0
+    return top < CLEAR_SCORE
 
 
 def settle(
