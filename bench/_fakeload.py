@@ -162,10 +162,3 @@ def rss_mb() -> float:
 def peak_rss_mb() -> float:
     """The most resident memory this process has had, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def percentile(ordered: Sequence[float], q: float) -> float:
-    """The Q (0..1) quantile of sorted values, nearest rank; NaN when there are none."""
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]

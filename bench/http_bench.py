@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from _fakeload import process_cpu_seconds  # bench/ is on the path: run as a script
+from _figures import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,12 +43,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0..100) of VALUES, nearest rank."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 def requests_bytes(port: int) -> list[bytes]:
@@ -150,8 +145,8 @@ async def load(
         )
     if latencies:
         print(
-            f"latency:       p50 {percentile(latencies, 50):.1f} ms, "
-            f"p90 {percentile(latencies, 90):.1f} ms, p99 {percentile(latencies, 99):.1f} ms "
+            f"latency:       p50 {percentile(latencies, 0.50):.1f} ms, "
+            f"p90 {percentile(latencies, 0.90):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms "
             f"(target <= 20), max {max(latencies):.1f} ms"
         )
         if slow:

@@ -29,6 +29,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the fake Bot API lives beside the tests
 
+from _figures import percentile  # noqa: E402  (bench/ is on the path: run as a script)
 from fakebotapi import FakeBotAPI, text_update  # noqa: E402
 
 SECRET = "bench_secret-1"
@@ -39,12 +40,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0..100) of VALUES, nearest rank."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 def open_files(pid: int) -> int:
@@ -184,8 +179,8 @@ async def bench(slow: int, seconds: float, files: int) -> None:
         line = f"{path + ':':14s} {len(answered)} of {len(got)} calls answered 200 during the flood"
         if answered:
             line += (
-                f"; p50 {percentile(answered, 50):.0f} ms, p99 {percentile(answered, 99):.0f} ms,"
-                f" max {max(answered):.0f} ms"
+                f"; p50 {percentile(answered, 0.50):.0f} ms,"
+                f" p99 {percentile(answered, 0.99):.0f} ms, max {max(answered):.0f} ms"
             )
         print(line)
     print(f"bot replies:   {replies} sent for the webhook's updates")

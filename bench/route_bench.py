@@ -16,15 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _figures import percentile  # noqa: E402  (bench/ is on the path: run as a script)
+
 from bot.evaluation import load_cases  # noqa: E402
 from bot.paths import MODELS_DIR  # noqa: E402
 from bot.routing import Router  # noqa: E402
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0..100) of VALUES, nearest rank."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 def main() -> None:
@@ -69,12 +65,12 @@ def measure(texts: list[str], path: Path, models: Path | None, rounds: int) -> N
         f"then median {statistics.median(starts[1:]) * 1000:.0f} ms"
     )
     print(
-        f"route() first pass: p50 {percentile(cold_times, 50):.3f} ms, "
-        f"p99 {percentile(cold_times, 99):.3f} ms"
+        f"route() first pass: p50 {percentile(cold_times, 0.50):.3f} ms, "
+        f"p99 {percentile(cold_times, 0.99):.3f} ms"
     )
     print(
-        f"route() warm:     p50 {percentile(times, 50):.3f} ms, "
-        f"p99 {percentile(times, 99):.3f} ms, "
+        f"route() warm:     p50 {percentile(times, 0.50):.3f} ms, "
+        f"p99 {percentile(times, 0.99):.3f} ms, "
         f"max {max(times):.3f} ms"
     )
     long_times = []
@@ -84,8 +80,8 @@ def measure(texts: list[str], path: Path, models: Path | None, rounds: int) -> N
         router.route(long)
         long_times.append((time.perf_counter() - t0) * 1000)
     print(
-        f"route() 4,000 characters: p50 {percentile(long_times, 50):.1f} ms, "
-        f"p99 {percentile(long_times, 99):.1f} ms"
+        f"route() 4,000 characters: p50 {percentile(long_times, 0.50):.1f} ms, "
+        f"p99 {percentile(long_times, 0.99):.1f} ms"
     )
     print(f"throughput:       {len(times) / (sum(times) / 1000):.0f} messages/s on one core")
 

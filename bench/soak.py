@@ -49,11 +49,11 @@ from _fakeload import (
     answer,
     cpu_seconds,
     fake_server,
-    percentile,
     rss_mb,
     running_bot,
     stdin_orders,
 )
+from _figures import percentile
 from fakebotapi import Call, FakeBotAPI, chat_object, text_update
 
 from bot.chatsettings import ChatSettingsStore
