@@ -7,7 +7,9 @@ and the everyday channel second. A past or habitual cue ("gisteren", "last week"
 any kind not acute unless a strong now-cue ("op dit moment", "is bezig") says otherwise; a weak
 one ("nu", "now") overrides it only for life-threatening kinds (fire, injury, water). A calm cue
 ("nu is het rustig") makes every kind not acute; an unhurt cue ("niemand is gewond", "we zijn
-veilig") every kind but a hazard: a fire that burns is 112 though nobody is hurt yet.
+veilig") every kind but a hazard: a fire that burns is 112 though nobody is hurt yet. Neither
+ends a danger told after a "maar" / "but" that follows it ("het vuur is uit, maar mijn vader
+ademt niet"): what comes after the "but" is not what the cue was about.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ class Danger:
 # only when the message is German or French ("hier" is 'here' in Dutch, 'yesterday' in French).
 _ALWAYS = frozenset({"any", "nl", "en", "li"})
 
+# A turn in the message: what follows is something else than what a calm or unhurt cue before
+# it said was over ("ik ben veilig, maar mijn man ligt bewusteloos").
+_BUT = re.compile(r"\b(maar|but|aber|mais|mer)\b")
+
 
 @cache
 def _cue_matcher(cues: tuple[Cue, ...], lang: str) -> re.Pattern[str] | None:
@@ -41,6 +47,17 @@ def _cue_matcher(cues: tuple[Cue, ...], lang: str) -> re.Pattern[str] | None:
 def _any(cues: tuple[Cue, ...], text: str, lang: str) -> bool:
     matcher = _cue_matcher(cues, lang)
     return bool(matcher and matcher.search(text))
+
+
+def _reach(cues: tuple[Cue, ...], text: str, lang: str) -> int | None:
+    """Where the last of CUES in TEXT stops ending dangers: at the first "maar" / "but" after it
+    (a danger told from there on still counts), else at the end; None when no cue is there."""
+    matcher = _cue_matcher(cues, lang)
+    ends = [m.end() for m in matcher.finditer(text)] if matcher is not None else []
+    if not ends:
+        return None
+    turn = _BUT.search(text, ends[-1])
+    return turn.start() if turn else len(text)
 
 
 def check(normalised: str, rules: DangerRules, lang: str = "nl") -> Danger | None:
@@ -53,10 +70,20 @@ def check(normalised: str, rules: DangerRules, lang: str = "nl") -> Danger | Non
         and kind.matcher.search(text)
         and not (kind.guard is not None and kind.guard.search(text))
     ]
-    if _any(rules.calm_cues, text, lang):
-        return None
-    if _any(rules.unhurt_cues, text, lang):
-        matching = [kind for kind in matching if kind.hazard]
+    calm_reach = _reach(rules.calm_cues, text, lang)
+    if calm_reach is not None:
+        matching = [
+            k for k in matching if k.matcher is not None and k.matcher.search(text, calm_reach)
+        ]
+        if not matching:
+            return None
+    unhurt_reach = _reach(rules.unhurt_cues, text, lang)
+    if unhurt_reach is not None:
+        matching = [
+            k
+            for k in matching
+            if k.hazard or (k.matcher is not None and k.matcher.search(text, unhurt_reach))
+        ]
         if not matching:
             return None
     if not matching:
