@@ -231,6 +231,10 @@ NOT_HIDDEN = [
     "de rookmelder piept om de batterij maar mijn opa is bewusteloos",
     "de rookmelder ging af door het koken maar nu staat de keuken echt in brand",
     "the smoke alarm went off because of cooking but now the kitchen is on fire",
+    # "geen grapje", "niet om te lachen": the opposite of a joke
+    "geen grapje, er ligt een man bewusteloos op straat",
+    "dit is geen geintje, het huis van de buren staat in brand",
+    "dit is niet om te lachen, mijn buurman ligt bewusteloos op straat",
     # the unhurt cues: the speaker or everyone is safe, but someone else is not
     "ik ben buiten en veilig, maar mijn man ligt binnen bewusteloos",
     "iedereen is veilig buiten, maar de buurman ligt bewusteloos op straat",
