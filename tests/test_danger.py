@@ -235,6 +235,13 @@ NOT_HIDDEN = [
     "geen grapje, er ligt een man bewusteloos op straat",
     "dit is geen geintje, het huis van de buren staat in brand",
     "dit is niet om te lachen, mijn buurman ligt bewusteloos op straat",
+    # someone else not at home, nobody inside any more, "i think he's gone"
+    "i think he's gone, he's not breathing and his lips are blue",
+    "they're not home and smoke is coming out of their kitchen window",
+    "mijn man is niet thuis en mijn zoon is bewusteloos",
+    "de buren zijn niet thuis en er komt rook uit hun huis",
+    "er is niemand meer binnen en er komt dikke rook uit het raam",
+    "nobody is home now and smoke is pouring out of the windows",
     # the unhurt cues: the speaker or everyone is safe, but someone else is not
     "ik ben buiten en veilig, maar mijn man ligt binnen bewusteloos",
     "iedereen is veilig buiten, maar de buurman ligt bewusteloos op straat",
