@@ -242,6 +242,8 @@ NOT_HIDDEN = [
     "de buren zijn niet thuis en er komt rook uit hun huis",
     "er is niemand meer binnen en er komt dikke rook uit het raam",
     "nobody is home now and smoke is pouring out of the windows",
+    # a threat to set fire ends the fire, not the knife he holds now
+    "hij zei dat hij het huis in brand steekt en nu staat hij met een mes voor de deur",
     # the unhurt cues: the speaker or everyone is safe, but someone else is not
     "ik ben buiten en veilig, maar mijn man ligt binnen bewusteloos",
     "iedereen is veilig buiten, maar de buurman ligt bewusteloos op straat",
