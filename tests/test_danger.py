@@ -137,6 +137,9 @@ NOT_ACUTE = [
     "bijna gevallen over een losse stoeptegel op de Markt",
     "het is geen brand, het is stoom uit de wasserette",
     "the kids are safe with me, it's quiet right now, but he hit her last night",
+    # round 6: a tree on a car, a roof that collapsed in the storm with no one under it
+    "er ligt een grote tak op mijn auto sinds de storm, wie haalt die weg",
+    "het dak van de schuur is ingestort door de storm",
 ]
 
 
@@ -244,6 +247,12 @@ NOT_HIDDEN = [
     "nobody is home now and smoke is pouring out of the windows",
     # a threat to set fire ends the fire, not the knife he holds now
     "hij zei dat hij het huis in brand steekt en nu staat hij met een mes voor de deur",
+    # something heavy on a person, and a wall that collapsed on someone is not a false friend
+    "de boom ligt op mijn vader",
+    "er is een boom op mijn vader gevallen en hij kan niet bewegen",
+    "a tree fell on my dad and he can't get up",
+    "de muur is ingestort en ligt op mijn vader",
+    "de steiger is ingestort en er ligt iemand onder",
     # the unhurt cues: the speaker or everyone is safe, but someone else is not
     "ik ben buiten en veilig, maar mijn man ligt binnen bewusteloos",
     "iedereen is veilig buiten, maar de buurman ligt bewusteloos op straat",
