@@ -253,6 +253,8 @@ NOT_HIDDEN = [
     "a tree fell on my dad and he can't get up",
     "de muur is ingestort en ligt op mijn vader",
     "de steiger is ingestort en er ligt iemand onder",
+    # a dog that bit a child: the child bleeds, not the dog
+    "de hond beet mijn zoon en hij bloedt heel erg",
     # the unhurt cues: the speaker or everyone is safe, but someone else is not
     "ik ben buiten en veilig, maar mijn man ligt binnen bewusteloos",
     "iedereen is veilig buiten, maar de buurman ligt bewusteloos op straat",
