@@ -5,7 +5,9 @@ A kind that `needs_now` (a crime or violence) is acute only with a now-cue ("nu"
 "is bezig", "still here"); with no time cue at all it is 'unsure', and the router shows 112 first
 and the everyday channel second. A past or habitual cue ("gisteren", "last week", "soms") makes
 any kind not acute unless a strong now-cue ("op dit moment", "is bezig") says otherwise; a weak
-one ("nu", "now") overrides it only for life-threatening kinds (fire, injury, water). A calm cue
+one ("nu", "now") overrides it only for life-threatening kinds (fire, injury, water). An
+after cue that names no time ("ik maak me zorgen", "waar kan ik melden") does so only for kinds
+that need a now-cue (a crime, violence): it does not make a faint or a fire past. A calm cue
 ("nu is het rustig") makes every kind not acute; an unhurt cue ("niemand is gewond", "we zijn
 veilig") every kind but a hazard: a fire that burns is 112 though nobody is hurt yet. Neither
 ends a danger told after a "maar" / "but" that follows it ("het vuur is uit, maar mijn vader
@@ -89,10 +91,13 @@ def check(normalised: str, rules: DangerRules, lang: str = "nl") -> Danger | Non
     if not matching:
         return _by_signals(text, rules, lang)
     strong_now = _any(rules.now_cues, text, lang)
-    past = _any(rules.past_cues, text, lang)
+    any_past = _any(rules.past_cues, text, lang)
+    after = _any(rules.after_cues, text, lang)
     weak_now = _any(rules.weak_now_cues, text, lang)
     unsure: Danger | None = None
     for kind in matching:
+        # "ik maak me zorgen", "who can help" put a crime after the fact, not a fire or a faint
+        past = any_past or (after and kind.needs_now)
         # For fire, injury or drowning even a weak "nu" wins: the past cue may be background
         # ("ik woon hier al jaren ... nu staat het huis in brand"). For a crime it does not.
         if strong_now or (weak_now and (not past or not kind.needs_now)):
@@ -132,10 +137,13 @@ def _by_signals(text: str, rules: DangerRules, lang: str) -> Danger | None:
     if score < signals.threshold or not (harm or body >= 2):
         return None
     strong_now = _any(rules.now_cues, text, lang)
-    if _any(rules.past_cues, text, lang) and not strong_now:
-        return None
     kind_id = max(score_per_kind, key=lambda k: score_per_kind[k])
     kind = next(k for k in rules.kinds if k.id == kind_id)
+    past = _any(rules.past_cues, text, lang) or (
+        kind.needs_now and _any(rules.after_cues, text, lang)
+    )
+    if past and not strong_now:
+        return None
     certain = score >= signals.certain or strong_now or _any(rules.weak_now_cues, text, lang)
     return Danger(kind.id, kind.situation, certain=certain)
 
@@ -146,7 +154,7 @@ def happening_now(
     """A strong now-cue ("op dit moment", "is bezig", "right now"), or with WEAK also a plain
     "nu" / "now", and nothing calm or past."""
     text = f" {normalised} "
-    if _calm_or_unhurt(rules, text, lang) or _any(rules.past_cues, text, lang):
+    if _calm_or_unhurt(rules, text, lang) or _past_or_after(rules, text, lang):
         return False
     return _any(rules.now_cues, text, lang) or (weak and _any(rules.weak_now_cues, text, lang))
 
@@ -160,8 +168,12 @@ def tempered(normalised: str, rules: DangerRules, lang: str = "nl") -> bool:
         return True
     if any(kind.guard is not None and kind.guard.search(text) for kind in rules.kinds):
         return True
-    return _any(rules.past_cues, text, lang) and not _any(rules.now_cues, text, lang)
+    return _past_or_after(rules, text, lang) and not _any(rules.now_cues, text, lang)
 
 
 def _calm_or_unhurt(rules: DangerRules, text: str, lang: str) -> bool:
     return _any(rules.calm_cues, text, lang) or _any(rules.unhurt_cues, text, lang)
+
+
+def _past_or_after(rules: DangerRules, text: str, lang: str) -> bool:
+    return _any(rules.past_cues, text, lang) or _any(rules.after_cues, text, lang)

@@ -217,6 +217,7 @@ class DangerRules:
     calm_cues: tuple[Cue, ...]
     signals: Signals | None = None
     unhurt_cues: tuple[Cue, ...] = ()  # "niemand gewond": ends every kind but a hazard
+    after_cues: tuple[Cue, ...] = ()  # "ik maak me zorgen": past for a crime only
 
 
 @dataclass(frozen=True)
@@ -383,6 +384,7 @@ class _Danger(Schema):
     past_cues: SomePatterns
     calm_cues: SomePatterns
     unhurt_cues: SomePatterns = Field(default_factory=dict)
+    after_cues: SomePatterns = Field(default_factory=dict)
     kinds: list[_Kind]
     signals: _Signals | None = None
 
@@ -397,6 +399,7 @@ class _Danger(Schema):
             past_cues=cues(self.past_cues),
             calm_cues=cues(self.calm_cues),
             unhurt_cues=cues(self.unhurt_cues),
+            after_cues=cues(self.after_cues),
             signals=self.signals.build() if self.signals else None,
         )
 

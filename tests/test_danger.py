@@ -140,6 +140,8 @@ NOT_ACUTE = [
     # round 6: a tree on a car, a roof that collapsed in the storm with no one under it
     "er ligt een grote tak op mijn auto sinds de storm, wie haalt die weg",
     "het dak van de schuur is ingestort door de storm",
+    # round 6: a worry about ongoing abuse is still no 112 (an after cue ends a crime)
+    "ik maak me zorgen om de buurvrouw, haar man slaat haar",
 ]
 
 
@@ -255,6 +257,16 @@ NOT_HIDDEN = [
     "de steiger is ingestort en er ligt iemand onder",
     # a dog that bit a child: the child bleeds, not the dog
     "de hond beet mijn zoon en hij bloedt heel erg",
+    # a worry, a question where to report: past for a crime, not for a faint or a fire
+    "ik maak me zorgen, mijn vader reageert niet meer en ademt nauwelijks",
+    "ik maak me echt zorgen om mijn moeder, ze ligt op de grond en reageert niet",
+    "i'm worried, my dad collapsed and isn't breathing",
+    "ik weet wie het gedaan heeft, maar mijn broer bloedt heel erg uit zijn hoofd",
+    "met wie kan ik praten, mijn vriend ligt bewusteloos op straat",
+    "mijn zus vraagt waar ze heen moet, haar man ligt bewusteloos in de gang",
+    "waar kan ik dit melden, er ligt een man bewusteloos op straat",
+    "how do i report a fire, the house next door is on fire",
+    "who can help, my dad collapsed and isn't breathing",
     # the unhurt cues: the speaker or everyone is safe, but someone else is not
     "ik ben buiten en veilig, maar mijn man ligt binnen bewusteloos",
     "iedereen is veilig buiten, maar de buurman ligt bewusteloos op straat",
