@@ -177,7 +177,14 @@ def _danger_matchers() -> list[tuple[str, re.Pattern[str]]]:
         for name, matcher in (("patterns", kind.matcher), ("guards", kind.guard)):
             if matcher is not None:
                 found.append((f"{kind.id}.{name}", matcher))
-    for cues in ("now_cues", "weak_now_cues", "past_cues", "calm_cues"):
+    for cues in (
+        "now_cues",
+        "weak_now_cues",
+        "past_cues",
+        "calm_cues",
+        "unhurt_cues",
+        "after_cues",
+    ):
         for lang in LANGUAGES:
             matcher = danger._cue_matcher(getattr(rules, cues), lang)
             if matcher is not None:
@@ -195,7 +202,14 @@ def _single_patterns() -> list[tuple[str, re.Pattern[str]]]:
     for kind in rules.kinds:
         found += [(f"{kind.id}.patterns", p) for p in kind.patterns]
         found += [(f"{kind.id}.guards", p) for p in kind.guards]
-    for cues in ("now_cues", "weak_now_cues", "past_cues", "calm_cues"):
+    for cues in (
+        "now_cues",
+        "weak_now_cues",
+        "past_cues",
+        "calm_cues",
+        "unhurt_cues",
+        "after_cues",
+    ):
         found += [(cues, c.pattern) for c in getattr(rules, cues)]
     return found
 
