@@ -28,11 +28,13 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from bot import danger as danger_check
+from bot.language import Identifier, load_identifier
+from bot.language import detect as detect_language
 from bot.learning.model import LearnedModel, ModelError, Prediction
 from bot.meldkaart import Meldkaart, Situation
 from bot.meldkaart import load as load_meldkaart
 from bot.paths import MODELS_DIR, ROUTING_RULES_DIR
-from bot.textnorm import STOP_WORDS, detect_language, normalise, stem, stems, words
+from bot.textnorm import STOP_WORDS, normalise, stem, stems, words
 
 KEYWORD_WEIGHT = 1.0
 CONTEXT_WEIGHT = 0.4  # supporting words ("kinderen", "nacht"): help, but never decide alone
@@ -152,9 +154,11 @@ class Router:
         place_names: frozenset[str] = frozenset(),
         learned: LearnedModel | None = None,
         limits: Limits = Limits(),
+        languages: Identifier | None = None,
     ) -> None:
         self.meldkaart = kaart
         self.limits = limits
+        self._languages = languages  # None: function words tell the language
         self._index = _build_index(kaart)
         self._places = place_names  # buurt names: where, never what
         self.learned = learned
@@ -164,7 +168,8 @@ class Router:
         """Load and validate the meldkaart in FOLDER, build the index, learn the place names,
         and load the learned model in MODELS (None: rules only)."""
         kaart = load_meldkaart(folder)
-        return cls(kaart, _place_names(), load_learned(models, kaart) if models else None)
+        learned = load_learned(models, kaart) if models else None
+        return cls(kaart, _place_names(), learned, languages=load_identifier())
 
     def route(self, text: str) -> RouteResult:
         """Route one message: the rules, then the learned layer combined with them."""
@@ -187,7 +192,7 @@ class Router:
         """Route one message by the meldkaart's rules alone."""
         norm = normalise(text)
         tokens = words(norm)
-        lang = detect_language(tokens)
+        lang = detect_language(text, tokens, self._languages)
         if not tokens:
             return RouteResult(None, None, (), False, 0.0, lang)
         scores = self._score(tokens, lang)
@@ -275,7 +280,7 @@ class Router:
     def rule_scores(self, text: str) -> list[tuple[str, float]]:
         """Every situation the key words matched, best first (for `route --explain`)."""
         tokens = words(normalise(text))
-        scores = self._score(tokens, detect_language(tokens))
+        scores = self._score(tokens, detect_language(text, tokens, self._languages))
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         return [(self._index.entries[i].id, round(score, 2)) for i, score in ranked]
 
