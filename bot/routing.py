@@ -430,7 +430,10 @@ def combine(
         and view.best_probability >= limits.overrule
         and view.best_probability - mine >= limits.margin
     ):
-        return _learned_report(rules, view, kaart, second=rules.channel)
+        # the rules' scores stay: an overrule unsure of its situation asks (settle)
+        return replace(
+            _learned_report(rules, view, kaart, second=rules.channel), scores=rules.scores
+        )
     return rules
 
 
@@ -466,6 +469,12 @@ def settle(
     if result.decided_by != LEARNED and (
         top < CLEAR_SCORE or (disputed and result.confidence < CLEAR_CONFIDENCE)
     ):
+        return replace(result, vague=True, likely=_likely(result, prediction, kaart, wider()))
+    # the model overruled the rules' match without being sure of any one situation
+    # ("seit Tagen nicht zu sehen, es riecht komisch"): the card asks rather than names
+    overruled = result.decided_by == LEARNED and prediction is not None and bool(result.scores)
+    named = prediction.probabilities.get(result.situation or "", 0.0) if prediction else 0.0
+    if overruled and named < limits.overrule:
         return replace(result, vague=True, likely=_likely(result, prediction, kaart, wider()))
     return result
 

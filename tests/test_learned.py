@@ -205,6 +205,16 @@ def test_rules_that_the_model_disputes_are_vague_and_the_models_choice_is_offere
     assert {"geluid-buren-nacht", "burenruzie"} <= set(result.likely)
 
 
+def test_an_overrule_unsure_of_its_situation_asks_rather_than_names() -> None:
+    # sure it is the police, not of which police matter: the card asks, the model's choices first
+    split = {"fietsdiefstal": 0.3, "diefstal_aangifte": 0.25, "inbraak_achteraf": 0.2}
+    result = _settled("er staan vuilniszakken naast de container", **split)
+    assert (result.channel, result.decided_by, result.vague) == ("politie", LEARNED, True)
+    assert "fietsdiefstal" in result.likely
+    sure = _settled("er staan vuilniszakken naast de container", fietsdiefstal=0.9)
+    assert not sure.vague and sure.situation == "fietsdiefstal"
+
+
 def test_a_clear_report_is_not_vague_and_an_emergency_is_never_settled() -> None:
     clear = _settled("er staan vuilniszakken naast de container", afval_bijplaatsing=0.9)
     assert not clear.vague and clear.likely == ()

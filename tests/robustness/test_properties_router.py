@@ -9,6 +9,7 @@ danger pattern must be linear by its structure (the seconds are in bench/scaling
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from functools import cache
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from packaged import packaged_router
 
 from bot import danger
-from bot.meldkaart import Meldkaart
+from bot.meldkaart import DangerRules, Meldkaart
 from bot.routing import Router, RouteResult
 from bot.textnorm import MAX_CHARS, normalise
 
@@ -169,6 +170,10 @@ def test_router_work_grows_linearly(piece: str) -> None:
         assert grown.linear, f"route({piece!r} x {large}): {grown}"
 
 
+# Every cue list of danger.yaml, so a new one is checked without being named here.
+CUE_SETS = tuple(f.name for f in dataclasses.fields(DangerRules) if f.name.endswith("_cues"))
+
+
 def _danger_matchers() -> list[tuple[str, re.Pattern[str]]]:
     """Every regex the danger check runs, as the check combines them."""
     rules = kaart().danger
@@ -177,14 +182,7 @@ def _danger_matchers() -> list[tuple[str, re.Pattern[str]]]:
         for name, matcher in (("patterns", kind.matcher), ("guards", kind.guard)):
             if matcher is not None:
                 found.append((f"{kind.id}.{name}", matcher))
-    for cues in (
-        "now_cues",
-        "weak_now_cues",
-        "past_cues",
-        "calm_cues",
-        "unhurt_cues",
-        "after_cues",
-    ):
+    for cues in CUE_SETS:
         for lang in LANGUAGES:
             matcher = danger._cue_matcher(getattr(rules, cues), lang)
             if matcher is not None:
@@ -202,14 +200,7 @@ def _single_patterns() -> list[tuple[str, re.Pattern[str]]]:
     for kind in rules.kinds:
         found += [(f"{kind.id}.patterns", p) for p in kind.patterns]
         found += [(f"{kind.id}.guards", p) for p in kind.guards]
-    for cues in (
-        "now_cues",
-        "weak_now_cues",
-        "past_cues",
-        "calm_cues",
-        "unhurt_cues",
-        "after_cues",
-    ):
+    for cues in CUE_SETS:
         found += [(cues, c.pattern) for c in getattr(rules, cues)]
     return found
 
